@@ -29,17 +29,18 @@ void log_full(int level, const char *fmt, ...) _printf_(2, 3);
 void log_fullv(int level, const char *fmt, va_list ap) _printf_(2, 0);
 
 /*
- * Log with errno set to -error so that "%m" prints its text. Returns error
- * (always negative), so callers can write: return log_error_errno(r, "...: %m");
+ * Logs and returns error (always negative), so callers can write
+ * return log_error_errno(r, "cannot ...: %s", strerror(-r)); ("%m" is a GNU
+ * extension that -Wpedantic refuses).
  */
 int log_full_errno(int level, int error, const char *fmt, ...) _printf_(3, 4);
 
-#define log_debug(...) log_full(LOG_DEBUG, __VA_ARGS__)
-#define log_info(...) log_full(LOG_INFO, __VA_ARGS__)
-#define log_notice(...) log_full(LOG_NOTICE, __VA_ARGS__)
+#define log_debug(...)	 log_full(LOG_DEBUG, __VA_ARGS__)
+#define log_info(...)	 log_full(LOG_INFO, __VA_ARGS__)
+#define log_notice(...)	 log_full(LOG_NOTICE, __VA_ARGS__)
 #define log_warning(...) log_full(LOG_WARNING, __VA_ARGS__)
-#define log_error(...) log_full(LOG_ERR, __VA_ARGS__)
+#define log_error(...)	 log_full(LOG_ERR, __VA_ARGS__)
 
-#define log_debug_errno(r, ...) log_full_errno(LOG_DEBUG, r, __VA_ARGS__)
+#define log_debug_errno(r, ...)	  log_full_errno(LOG_DEBUG, r, __VA_ARGS__)
 #define log_warning_errno(r, ...) log_full_errno(LOG_WARNING, r, __VA_ARGS__)
-#define log_error_errno(r, ...) log_full_errno(LOG_ERR, r, __VA_ARGS__)
+#define log_error_errno(r, ...)	  log_full_errno(LOG_ERR, r, __VA_ARGS__)

@@ -1,0 +1,10 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The verbs of the upsagent command line; each returns the exit status. */
+#pragma once
+
+#include "macro.h"
+
+/* Prints "upsagent: <message>" and returns 2, the exit status for bad usage. */
+int cli_usage_error(const char *fmt, ...) _printf_(1, 2);
+
+int verb_query(int argc, char **argv);

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* upsagent: the command line. Each verb lives in its own file. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "log.h"
+
+#ifndef UPSAGENT_VERSION
+#define UPSAGENT_VERSION "unknown"
+#endif
+
+static const struct {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+} verbs[] = {
+    {"query", verb_query, "read a UPS's variables from a UPS server"},
+};
+
+int cli_usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_fullv(LOG_ERR, fmt, ap);
+	va_end(ap);
+	return 2;
+}
+
+static void help(void)
+{
+	printf("Usage: upsagent VERB [OPTIONS] ...\n\n");
+	for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
+		printf("  %-10s %s\n", verbs[i].name, verbs[i].summary);
+	printf("\n'upsagent VERB --help' describes each verb; man upsagent(8) has the rest.\n");
+}
+
+int main(int argc, char **argv)
+{
+	log_open();
+	if (argc < 2)
+		return cli_usage_error("no verb given; see 'upsagent --help'");
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		help();
+		return 0;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("upsagent %s\n", UPSAGENT_VERSION);
+		return 0;
+	}
+	for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
+		if (strcmp(argv[1], verbs[i].name) == 0)
+			return verbs[i].run(argc - 1, argv + 1);
+	return cli_usage_error("unknown verb '%s'; see 'upsagent --help'", argv[1]);
+}

@@ -1,0 +1,508 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "tls.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <gnutls/abstract.h>
+#include <gnutls/crypto.h>
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "macro.h"
+
+/* TLS 1.3 first, 1.2 accepted: NUT servers built with NSS offer both. */
+#define TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
+
+struct tls_creds {
+	gnutls_certificate_credentials_t cred;
+	char *trust; /* "ca-file /path" or "the system trust store", for messages */
+};
+
+struct tls_session {
+	gnutls_session_t session;
+	char *verify_name;
+	const char *trust;	   /* tls_creds::trust */
+	char pin[TLS_PIN_LEN + 1]; /* "" when not pinning */
+	int verify_error;	   /* set by verify_peer() when it rejects */
+	char error[384];
+};
+
+static const char *const tls_mode_names[_TLS_MODE_MAX] = {
+    [TLS_MODE_STARTTLS] = "starttls",
+    [TLS_MODE_DIRECT] = "direct",
+    [TLS_MODE_OFF] = "off",
+};
+
+int tls_mode_from_string(const char *s)
+{
+	for (size_t i = 0; i < ELEMENTSOF(tls_mode_names); i++)
+		if (strcmp(s, tls_mode_names[i]) == 0)
+			return (int)i;
+	return -EINVAL;
+}
+
+const char *tls_mode_to_string(enum tls_mode m)
+{
+	return m < _TLS_MODE_MAX ? tls_mode_names[m] : "invalid";
+}
+
+static int verify_peer(gnutls_session_t session);
+
+static int creds_load(struct tls_creds *c, const struct tls_options *o, char *err, size_t errlen)
+{
+	int r;
+
+	if (o->ca_file) {
+		r = gnutls_certificate_set_x509_trust_file(c->cred, o->ca_file,
+							   GNUTLS_X509_FMT_PEM);
+		if (r <= 0) {
+			snprintf(err, errlen, "cannot load CA certificates from %s: %s", o->ca_file,
+				 r == 0 ? "no certificate in the file" : gnutls_strerror(r));
+			return -EINVAL;
+		}
+	} else {
+		r = gnutls_certificate_set_x509_system_trust(c->cred);
+		if (r <= 0) {
+			snprintf(err, errlen, "cannot load the system trust store: %s",
+				 r == 0 ? "it holds no certificate" : gnutls_strerror(r));
+			return -ENOENT;
+		}
+	}
+	if (o->cert_file || o->key_file) {
+		if (!o->cert_file || !o->key_file) {
+			snprintf(err, errlen,
+				 "a client certificate needs both cert-file and key-file");
+			return -EINVAL;
+		}
+		r = gnutls_certificate_set_x509_key_file(c->cred, o->cert_file, o->key_file,
+							 GNUTLS_X509_FMT_PEM);
+		if (r < 0) {
+			snprintf(err, errlen,
+				 "cannot load the client certificate %s with key %s: %s",
+				 o->cert_file, o->key_file, gnutls_strerror(r));
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+int tls_creds_new(const struct tls_options *o, struct tls_creds **ret, char *err, size_t errlen)
+{
+	char dummy[8];
+	struct tls_creds *c;
+	int r;
+
+	if (!err) {
+		err = dummy;
+		errlen = sizeof(dummy);
+	}
+	err[0] = '\0';
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	if (gnutls_certificate_allocate_credentials(&c->cred) < 0) {
+		free(c);
+		return -ENOMEM;
+	}
+	/* Verification runs inside the handshake, so a rejected server never
+	 * sees a byte of application data from us. */
+	gnutls_certificate_set_verify_function(c->cred, verify_peer);
+	r = creds_load(c, o, err, errlen);
+	if (r >= 0 &&
+	    asprintf(&c->trust, "%s%s", o->ca_file ? "ca-file " : "the system trust store",
+		     o->ca_file ? o->ca_file : "") < 0) {
+		c->trust = NULL;
+		r = -ENOMEM;
+	}
+	if (r < 0) {
+		tls_creds_free(c);
+		return r;
+	}
+	*ret = c;
+	return 0;
+}
+
+struct tls_creds *tls_creds_free(struct tls_creds *c)
+{
+	if (c) {
+		gnutls_certificate_free_credentials(c->cred);
+		free(c->trust);
+		free(c);
+	}
+	return NULL;
+}
+
+static bool is_base64_char(char ch)
+{
+	return (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+	       ch == '+' || ch == '/';
+}
+
+int tls_pin_parse(const char *s, char out[TLS_PIN_LEN + 1])
+{
+	if (strncmp(s, "sha256//", 8) == 0)
+		s += 8;
+	/* 32 bytes encode to 43 significant characters and one '='. */
+	if (strlen(s) != TLS_PIN_LEN || s[TLS_PIN_LEN - 1] != '=')
+		return -EINVAL;
+	for (size_t i = 0; i < TLS_PIN_LEN - 1; i++)
+		if (!is_base64_char(s[i]))
+			return -EINVAL;
+	memcpy(out, s, TLS_PIN_LEN + 1);
+	return 0;
+}
+
+static bool is_ip_literal(const char *name)
+{
+	unsigned char buf[sizeof(struct in6_addr)];
+
+	return inet_pton(AF_INET, name, buf) == 1 || inet_pton(AF_INET6, name, buf) == 1;
+}
+
+int tls_session_new(struct tls_creds *c, int fd, const char *verify_name, const char *pin,
+		    struct tls_session **ret)
+{
+	struct tls_session *s;
+	int r;
+
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->verify_name = strdup(verify_name);
+	if (!s->verify_name || gnutls_init(&s->session, GNUTLS_CLIENT | GNUTLS_NONBLOCK) < 0) {
+		tls_session_free(s);
+		return -ENOMEM;
+	}
+	if (pin)
+		snprintf(s->pin, sizeof(s->pin), "%s", pin);
+	r = gnutls_priority_set_direct(s->session, TLS_PRIORITIES, NULL);
+	if (r >= 0)
+		r = gnutls_credentials_set(s->session, GNUTLS_CRD_CERTIFICATE, c->cred);
+	/* SNI carries names only; RFC 6066 forbids IP literals there. */
+	if (r >= 0 && !is_ip_literal(verify_name))
+		r = gnutls_server_name_set(s->session, GNUTLS_NAME_DNS, verify_name,
+					   strlen(verify_name));
+	if (r < 0) {
+		tls_session_free(s);
+		return -EINVAL;
+	}
+	s->trust = c->trust;
+	gnutls_session_set_ptr(s->session, s);
+	gnutls_transport_set_int(s->session, fd);
+	/* The session's owner bounds every phase with its own timer. */
+	gnutls_handshake_set_timeout(s->session, 0);
+	*ret = s;
+	return 0;
+}
+
+struct tls_session *tls_session_free(struct tls_session *s)
+{
+	if (s) {
+		if (s->session)
+			gnutls_deinit(s->session);
+		free(s->verify_name);
+		free(s);
+	}
+	return NULL;
+}
+
+static int leaf_certificate(gnutls_session_t session, gnutls_x509_crt_t *crt)
+{
+	const gnutls_datum_t *peers;
+	unsigned n = 0;
+
+	peers = gnutls_certificate_get_peers(session, &n);
+	if (!peers || n == 0)
+		return -ENOENT;
+	if (gnutls_x509_crt_init(crt) < 0)
+		return -ENOMEM;
+	if (gnutls_x509_crt_import(*crt, &peers[0], GNUTLS_X509_FMT_DER) < 0) {
+		gnutls_x509_crt_deinit(*crt);
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+/* The pin of a certificate: base64 of SHA-256 over its SubjectPublicKeyInfo. */
+static int certificate_pin(gnutls_x509_crt_t crt, char out[TLS_PIN_LEN + 1])
+{
+	unsigned char der[8192], hash[32];
+	size_t len = sizeof(der);
+	gnutls_datum_t in = {hash, sizeof(hash)}, b64 = {NULL, 0};
+	gnutls_pubkey_t key;
+	int r;
+
+	if (gnutls_pubkey_init(&key) < 0)
+		return -ENOMEM;
+	r = gnutls_pubkey_import_x509(key, crt, 0);
+	if (r >= 0)
+		r = gnutls_pubkey_export(key, GNUTLS_X509_FMT_DER, der, &len);
+	gnutls_pubkey_deinit(key);
+	if (r < 0)
+		return -EBADMSG;
+	if (gnutls_hash_fast(GNUTLS_DIG_SHA256, der, len, hash) < 0)
+		return -EIO;
+	if (gnutls_base64_encode2(&in, &b64) < 0)
+		return -ENOMEM;
+	snprintf(out, TLS_PIN_LEN + 1, "%.*s", (int)b64.size, (const char *)b64.data);
+	gnutls_free(b64.data);
+	return 0;
+}
+
+static int verify_pin(struct tls_session *s, gnutls_x509_crt_t crt)
+{
+	char got[TLS_PIN_LEN + 1];
+
+	if (certificate_pin(crt, got) < 0) {
+		snprintf(s->error, sizeof(s->error), "cannot read the server's public key");
+		return -EKEYREJECTED;
+	}
+	if (strcmp(got, s->pin) != 0) {
+		snprintf(s->error, sizeof(s->error),
+			 "the server's public key does not match pin-sha256 %s (the server "
+			 "presents sha256//%s)",
+			 s->pin, got);
+		return -EKEYREJECTED;
+	}
+	return 0;
+}
+
+/* The certificate's DNS and IP names, for a mismatch message. */
+static void certificate_names(gnutls_x509_crt_t crt, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (unsigned i = 0; i < 8 && used + 4 < len; i++) {
+		char name[256], text[INET6_ADDRSTRLEN];
+		size_t n = sizeof(name) - 1;
+		int type = gnutls_x509_crt_get_subject_alt_name(crt, i, name, &n, NULL);
+		const char *shown = name;
+
+		if (type < 0)
+			break;
+		name[n] = '\0';
+		if (type == GNUTLS_SAN_IPADDRESS)
+			shown = inet_ntop(n == 4 ? AF_INET : AF_INET6, name, text, sizeof(text));
+		else if (type != GNUTLS_SAN_DNSNAME)
+			continue;
+		if (!shown)
+			continue;
+		used += (size_t)snprintf(buf + used, len - used, "%s%s", used ? ", " : "", shown);
+	}
+	if (used >= len)
+		buf[len - 1] = '\0';
+}
+
+/* Verification failures, most fundamental first: an untrusted certificate's
+ * name or dates mean nothing. */
+static const struct {
+	unsigned bit;
+	int error;
+	const char *text;
+} verify_texts[] = {
+    {GNUTLS_CERT_SIGNER_NOT_FOUND, -EKEYREJECTED,
+     "the server's certificate is not trusted: its issuer is not in"},
+    {GNUTLS_CERT_SIGNER_NOT_CA, -EKEYREJECTED,
+     "the server's certificate is not trusted: its issuer is not a CA"},
+    {GNUTLS_CERT_REVOKED, -EKEYREJECTED, "the server's certificate has been revoked"},
+    {GNUTLS_CERT_INSECURE_ALGORITHM, -EKEYREJECTED,
+     "the server's certificate uses an insecure signature algorithm"},
+    {GNUTLS_CERT_EXPIRED, -EKEYEXPIRED, "the server's certificate has expired"},
+    {GNUTLS_CERT_NOT_ACTIVATED, -EKEYEXPIRED, "the server's certificate is not yet valid"},
+};
+
+static int verify_chain(struct tls_session *s, gnutls_x509_crt_t crt)
+{
+	unsigned status = 0;
+	char names[256];
+	gnutls_datum_t out;
+
+	if (gnutls_certificate_verify_peers3(s->session, s->verify_name, &status) < 0) {
+		snprintf(s->error, sizeof(s->error), "cannot verify the server's certificate");
+		return -EKEYREJECTED;
+	}
+	if (status == 0)
+		return 0;
+	for (size_t i = 0; i < ELEMENTSOF(verify_texts); i++) {
+		if (!(status & verify_texts[i].bit))
+			continue;
+		if (verify_texts[i].bit == GNUTLS_CERT_SIGNER_NOT_FOUND)
+			snprintf(s->error, sizeof(s->error), "%s %s", verify_texts[i].text,
+				 s->trust);
+		else
+			snprintf(s->error, sizeof(s->error), "%s", verify_texts[i].text);
+		return verify_texts[i].error;
+	}
+	if (status & GNUTLS_CERT_UNEXPECTED_OWNER) {
+		certificate_names(crt, names, sizeof(names));
+		snprintf(s->error, sizeof(s->error),
+			 "the server's certificate does not match the name '%s' (it is for: %s)",
+			 s->verify_name, names[0] ? names : "no DNS or IP names");
+		return -EKEYREJECTED;
+	}
+	if (gnutls_certificate_verification_status_print(status, GNUTLS_CRT_X509, &out, 0) >= 0) {
+		snprintf(s->error, sizeof(s->error), "the server's certificate is not valid: %s",
+			 (const char *)out.data);
+		gnutls_free(out.data);
+	}
+	return -EKEYREJECTED;
+}
+
+/* GnuTLS calls this during the handshake; non-zero aborts it. */
+static int verify_peer(gnutls_session_t session)
+{
+	struct tls_session *s = gnutls_session_get_ptr(session);
+	gnutls_x509_crt_t crt;
+	int r;
+
+	r = leaf_certificate(session, &crt);
+	if (r < 0) {
+		snprintf(s->error, sizeof(s->error), "the server sent no usable certificate");
+		s->verify_error = -EKEYREJECTED;
+		return -1;
+	}
+	r = s->pin[0] ? verify_pin(s, crt) : verify_chain(s, crt);
+	gnutls_x509_crt_deinit(crt);
+	s->verify_error = r;
+	return r < 0 ? -1 : 0;
+}
+
+static int set_error(struct tls_session *s, int error, const char *fmt, ...) _printf_(3, 4);
+static int set_error(struct tls_session *s, int error, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(s->error, sizeof(s->error), fmt, ap);
+	va_end(ap);
+	return error;
+}
+
+/* Translates a fatal handshake code into -errno and a sentence. */
+static int handshake_error(struct tls_session *s, int r)
+{
+	gnutls_alert_description_t alert;
+
+	switch (r) {
+	case GNUTLS_E_CERTIFICATE_ERROR:
+	case GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR:
+		return s->verify_error < 0 ? s->verify_error : -EKEYREJECTED;
+	case GNUTLS_E_UNSUPPORTED_VERSION_PACKET:
+	case GNUTLS_E_INSUFFICIENT_SECURITY:
+	case GNUTLS_E_NO_CIPHER_SUITES:
+	case GNUTLS_E_UNKNOWN_CIPHER_SUITE:
+		return set_error(s, -EPROTONOSUPPORT,
+				 "no common TLS version with the server (upsagent accepts TLS 1.2 "
+				 "and 1.3 only): %s",
+				 gnutls_strerror(r));
+	case GNUTLS_E_FATAL_ALERT_RECEIVED:
+		alert = gnutls_alert_get(s->session);
+		if (alert == GNUTLS_A_PROTOCOL_VERSION || alert == GNUTLS_A_INSUFFICIENT_SECURITY ||
+		    alert == GNUTLS_A_HANDSHAKE_FAILURE)
+			return set_error(s, -EPROTONOSUPPORT,
+					 "the server refused TLS 1.2 and 1.3 (alert: %s)",
+					 gnutls_alert_get_name(alert));
+		return set_error(s, -EPROTO, "the server aborted the TLS handshake (alert: %s)",
+				 gnutls_alert_get_name(alert));
+	case GNUTLS_E_PREMATURE_TERMINATION:
+	case GNUTLS_E_PULL_ERROR:
+	case GNUTLS_E_PUSH_ERROR:
+		return set_error(s, -ECONNRESET, "%s",
+				 "the server closed the connection during the TLS handshake");
+	case GNUTLS_E_UNEXPECTED_PACKET_LENGTH:
+	case GNUTLS_E_UNEXPECTED_PACKET:
+	case GNUTLS_E_RECORD_OVERFLOW:
+		return set_error(s, -EPROTO, "%s",
+				 "the server did not answer in TLS (a plaintext port? check the "
+				 "tls mode)");
+	default:
+		return set_error(s, -EPROTO, "TLS handshake failed: %s", gnutls_strerror(r));
+	}
+}
+
+int tls_session_handshake(struct tls_session *s)
+{
+	int r;
+
+	for (;;) {
+		r = gnutls_handshake(s->session);
+		if (r == 0)
+			return 0;
+		if (r == GNUTLS_E_AGAIN)
+			return -EAGAIN;
+		/* Interrupted calls and warning alerts: just go on. */
+		if (r == GNUTLS_E_INTERRUPTED || !gnutls_error_is_fatal(r))
+			continue;
+		return handshake_error(s, r);
+	}
+}
+
+bool tls_session_want_write(struct tls_session *s)
+{
+	return gnutls_record_get_direction(s->session) == 1;
+}
+
+static ssize_t record_error(struct tls_session *s, ssize_t r)
+{
+	switch (r) {
+	case GNUTLS_E_AGAIN:
+		return -EAGAIN;
+	case GNUTLS_E_PREMATURE_TERMINATION:
+	case GNUTLS_E_PULL_ERROR:
+	case GNUTLS_E_PUSH_ERROR:
+		return set_error(s, -ECONNRESET, "%s",
+				 "the connection was closed without TLS close");
+	default:
+		return set_error(s, -EPROTO, "TLS error: %s", gnutls_strerror((int)r));
+	}
+}
+
+ssize_t tls_session_read(struct tls_session *s, void *buf, size_t n)
+{
+	ssize_t r;
+
+	do
+		r = gnutls_record_recv(s->session, buf, n);
+	while (r == GNUTLS_E_INTERRUPTED || r == GNUTLS_E_WARNING_ALERT_RECEIVED);
+	return r >= 0 ? r : record_error(s, r);
+}
+
+size_t tls_session_pending(struct tls_session *s)
+{
+	return gnutls_record_check_pending(s->session);
+}
+
+ssize_t tls_session_write(struct tls_session *s, const void *buf, size_t n)
+{
+	ssize_t r;
+
+	do
+		r = gnutls_record_send(s->session, buf, n);
+	while (r == GNUTLS_E_INTERRUPTED);
+	return r >= 0 ? r : record_error(s, r);
+}
+
+void tls_session_bye(struct tls_session *s)
+{
+	/* GNUTLS_SHUT_WR: send close_notify, do not wait for the peer's. */
+	(void)gnutls_bye(s->session, GNUTLS_SHUT_WR);
+}
+
+const char *tls_session_error(const struct tls_session *s)
+{
+	return s->error;
+}
+
+const char *tls_session_describe(struct tls_session *s, char *buf, size_t len)
+{
+	char *desc = gnutls_session_get_desc(s->session);
+
+	snprintf(buf, len, "%s", desc ? desc : "TLS");
+	gnutls_free(desc);
+	return buf;
+}

@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * TLS for UPS sessions. Every GnuTLS call of the project lives in tls.c;
+ * GnuTLS error codes are translated to -errno here, and failures that a
+ * person must act on (certificate not trusted, name mismatch, expired, pin
+ * mismatch, no common protocol version) come with a sentence in
+ * tls_session_error().
+ *
+ * Protocol versions: TLS 1.3 preferred, TLS 1.2 accepted, nothing older.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+enum tls_mode {
+	TLS_MODE_STARTTLS, /* plaintext connect, STARTTLS, then TLS (the default) */
+	TLS_MODE_DIRECT,   /* TLS from the first byte (stunnel, port 401 shims) */
+	TLS_MODE_OFF,	   /* plaintext: only when the administrator asks for it */
+	_TLS_MODE_MAX
+};
+
+/* -EINVAL for an unknown name. */
+int tls_mode_from_string(const char *s);
+const char *tls_mode_to_string(enum tls_mode m);
+
+/* How to authenticate the server (and, optionally, ourselves). */
+struct tls_options {
+	const char *ca_file;   /* PEM bundle of trusted CAs; NULL: the system trust store */
+	const char *cert_file; /* client certificate (PEM), optional, with key_file */
+	const char *key_file;
+};
+
+/*
+ * Credentials: the trust store and the client certificate, loaded once and
+ * shared by every session with the same options. Free with tls_creds_free().
+ * On failure, err (if not NULL) receives a sentence naming the file.
+ */
+struct tls_creds;
+int tls_creds_new(const struct tls_options *o, struct tls_creds **ret, char *err, size_t errlen);
+struct tls_creds *tls_creds_free(struct tls_creds *c);
+
+/* A SHA-256 pin of a SubjectPublicKeyInfo: 44 base64 characters. */
+#define TLS_PIN_LEN 44
+/* 0 if s is a well-formed pin (an optional "sha256//" prefix is accepted), else -EINVAL. */
+int tls_pin_parse(const char *s, char out[TLS_PIN_LEN + 1]);
+
+/*
+ * One client session over a connected, non-blocking socket (not owned).
+ * verify_name: the name the certificate must carry (a host name or an IP
+ * address literal). pin: NULL, or a pin from tls_pin_parse(); with a pin the
+ * server's public key is the trust anchor and neither the chain nor the name
+ * is checked: that is what pinning a self-signed server means.
+ */
+struct tls_session;
+int tls_session_new(struct tls_creds *c, int fd, const char *verify_name, const char *pin,
+		    struct tls_session **ret);
+struct tls_session *tls_session_free(struct tls_session *s);
+
+/*
+ * Drives the handshake. 0: done and verified. -EAGAIN: call again when the
+ * socket is ready in the direction tls_session_want_write() says.
+ * Otherwise a negative errno: -EKEYREJECTED (not trusted, name or pin
+ * mismatch), -EKEYEXPIRED (expired or not yet valid), -EPROTONOSUPPORT (no
+ * common protocol version), -ECONNRESET, -EPROTO; tls_session_error() says
+ * what happened.
+ */
+int tls_session_handshake(struct tls_session *s);
+bool tls_session_want_write(struct tls_session *s);
+
+/* >0 bytes, 0 at a clean end of stream, -EAGAIN, or another -errno. */
+ssize_t tls_session_read(struct tls_session *s, void *buf, size_t n);
+/* Bytes GnuTLS already holds: read them before waiting on the socket again. */
+size_t tls_session_pending(struct tls_session *s);
+/* >0 bytes written, -EAGAIN (call again with the same data), or another -errno. */
+ssize_t tls_session_write(struct tls_session *s, const void *buf, size_t n);
+/* Sends close_notify without waiting for the peer's. */
+void tls_session_bye(struct tls_session *s);
+
+/* A sentence for the last failure, or "" when none. */
+const char *tls_session_error(const struct tls_session *s);
+/* "TLS1.3 / ECDHE-X25519 / AES-256-GCM"-style description, for logs. */
+const char *tls_session_describe(struct tls_session *s, char *buf, size_t len);
