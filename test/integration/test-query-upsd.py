@@ -5,10 +5,12 @@ plaintext, STARTTLS (NSS certificate database) and direct TLS (stunnel);
 credentials, unknown names, live changes, stale data, a server that is down."""
 import json
 import os
+import select
 import signal
+import socket
 import sys
 
-from harness import case, expect_fail, expect_ok, main, nutfix, secret_file, upsagent, workdir
+from harness import UPSAGENT, case, expect_fail, expect_ok, main, nutfix, secret_file, upsagent, workdir
 
 D = workdir()
 CERTS = nutfix.Certs(os.path.join(D, 'certs'))
@@ -129,6 +131,55 @@ def server_down_is_connection_refused():
     finally:
         U.start_component('upsd')
     expect_ok(upsagent('query', *CA, TARGET, 'ups.status'), 'OL\n')
+
+
+def with_hosts(hosts, *args):
+    """upsagent in a private mount namespace whose /etc/hosts is `hosts`."""
+    path = os.path.join(D, 'hosts')
+    with open(path, 'w', encoding='ascii') as f:
+        f.write(hosts)
+    script = 'mount --bind "$0" /etc/hosts && exec "$@"'
+    return nutfix.run(['unshare', '--mount', 'sh', '-c', script, path, *args], timeout=60)
+
+
+@case
+def every_resolved_address_is_tried():
+    """A name that resolves to ::1 (nothing listens there) before 127.0.0.1."""
+    hosts = '127.0.0.1 localhost\n::1 dualhost\n127.0.0.1 dualhost\n'
+    order = with_hosts(hosts, 'getent', 'ahosts', 'dualhost')
+    assert order.returncode == 0, f'cannot make a private /etc/hosts: {order.stderr}'
+    assert order.stdout.split()[0] == '::1', order.stdout
+    res = with_hosts(hosts, UPSAGENT, 'query', *CA, '--server-name', 'localhost',
+                     f'ups1@dualhost:{U.port}', 'ups.status')
+    expect_ok(res, 'OL\n')
+    U.stop_component('upsd')
+    try:
+        res = with_hosts(hosts, UPSAGENT, 'query', *CA, f'ups1@dualhost:{U.port}')
+        expect_fail(res, r'cannot connect to dualhost port \d+: Connection refused')
+    finally:
+        U.start_component('upsd')
+
+
+@case
+def connect_timeout_to_a_black_hole():
+    """A listener whose accept queue is full drops SYNs: connect() hangs."""
+    listener = socket.socket()
+    listener.bind(('127.0.0.1', 0))
+    listener.listen(0)
+    port = listener.getsockname()[1]
+    fillers = []
+    for _ in range(3):
+        s = socket.socket()
+        s.setblocking(False)
+        s.connect_ex(('127.0.0.1', port))
+        fillers.append(s)
+    _, writable, _ = select.select([], fillers[:1], [], 5)
+    assert writable, 'the first filler connection did not complete'
+    res = upsagent('query', '--tls=off', '--timeout=1.5', f'ups1@127.0.0.1:{port}')
+    expect_fail(res, r'connection to 127.0.0.1 port \d+ timed out after 1.5 s')
+    assert 1.4 < res.elapsed < 4, res.elapsed
+    for s in fillers + [listener]:
+        s.close()
 
 
 @case

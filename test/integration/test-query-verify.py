@@ -90,6 +90,13 @@ def malformed_pin_is_a_usage_error():
 
 
 @case
+def ipv6_address_in_brackets():
+    with nutfix.Hostile('fake-upsd', certs=CERTS, host='::1') as h:
+        res = upsagent('query', *CA, f'ups1@[::1]:{h.port}', 'ups.status')
+    expect_ok(res, 'OL\n')
+
+
+@case
 def client_certificate_is_offered():
     expect_ok(upsagent('query', *CA, '--cert', CERTS.client_cert, '--key', CERTS.client_key,
                        TARGET, 'ups.status'), 'OL\n')
