@@ -109,10 +109,12 @@ int proto_split(const char *line, struct proto_words *out);
 /*
  * Builds one command line from n words, separated by single spaces and ended
  * by LF. A word that is empty or holds a blank, '"', '\\' or '#' is written
- * in double quotes with '"', '\\' and '#' escaped by a backslash. Bytes
- * outside printable ASCII (0x20-0x7e) cannot cross the protocol (upsd drops
- * them): -EINVAL. -ENOBUFS when the line (NUL included) does not fit size
- * or is longer than PROTO_LINE_MAX. Returns the length without the NUL.
+ * in double quotes with '"', '\\' and '#' escaped by a backslash. A word
+ * holding '=' is quoted too: upsd's parseconf splits an unquoted word there.
+ * Bytes outside printable ASCII (0x20-0x7e) cannot cross the protocol (upsd
+ * drops them): -EINVAL, as for n == 0 or a NULL word; -E2BIG for more than
+ * PROTO_WORDS_MAX words. -ENOBUFS when the line (NUL included) does not fit
+ * size or is longer than PROTO_LINE_MAX. Returns the length without the NUL.
  */
 int proto_build(char *buf, size_t size, size_t n, const char *const *words);
 
