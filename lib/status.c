@@ -6,6 +6,8 @@
 #include "macro.h"
 #include "status.h"
 
+#include "number.h"
+
 #define STATUS_NUMBER_LEN 32 /* longer "numbers" are junk, not values */
 
 static const char *const token_names[_STATUS_TOKEN_MAX] = {
@@ -36,27 +38,7 @@ int status_token_from_string(const char *word)
 
 bool status_parse_number(const char *text, double *ret)
 {
-	double value = 0, scale = 1;
-	size_t i = 0, int_digits = 0, frac_digits = 0;
-	bool dot = false;
-
-	if (!text || strlen(text) > STATUS_NUMBER_LEN)
-		return false;
-	/* Digit by digit rather than strtod(): strtod accepts blanks, signs,
-	 * exponents, hex, "inf" and "nan", and follows LC_NUMERIC. */
-	for (; text[i] >= '0' && text[i] <= '9'; i++, int_digits++)
-		value = value * 10 + (text[i] - '0');
-	if (text[i] == '.') {
-		dot = true;
-		for (i++; text[i] >= '0' && text[i] <= '9'; i++, frac_digits++) {
-			scale /= 10;
-			value += (text[i] - '0') * scale;
-		}
-	}
-	if (text[i] != '\0' || int_digits == 0 || (dot && frac_digits == 0))
-		return false;
-	*ret = value;
-	return true;
+	return number_parse(text, ret);
 }
 
 static bool other_contains(const struct status_snapshot *s, const char *word)

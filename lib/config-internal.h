@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Between the parts of the config module: config-schema.c (the file, its
+ * text and libconfuse), config-value.c (typed access to one value) and
+ * config.c (the values checked together and copied into struct config).
+ */
+#pragma once
+
+#include <confuse.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "macro.h"
+
+#define CONFIG_ERRORS_MAX   50	 /* then stop: a binary file is not worth more */
+#define CONFIG_LIST_MAX	    1000 /* values in one list (a sim script is the longest) */
+#define CONFIG_VALUES_MAX   20000
+#define CONFIG_SECTIONS_MAX 256
+
+/* Where libconfuse saw each value: it keeps no line numbers of its own. */
+struct config_line {
+	const cfg_t *sec;
+	const cfg_opt_t *opt; /* NULL: the section itself */
+	unsigned idx;	      /* value index in a list */
+	unsigned line;
+};
+
+struct config_message {
+	unsigned line; /* 0: the file as a whole */
+	unsigned seq;  /* order found, for a stable sort */
+	int level;     /* LOG_ERR or LOG_WARNING */
+	char *text;
+};
+
+/* One config_load(). */
+struct config_parse {
+	const char *path;
+	const cfg_t *root;
+	unsigned n_errors;
+	struct config_line *lines;
+	size_t n_lines, n_alloc;
+	unsigned n_sections;
+	struct config_message *messages; /* logged by config_parse_done() */
+	size_t n_messages, n_alloc_messages;
+};
+
+/*
+ * Reads p->path, checks its text, and parses it with the schema into *ret
+ * (free with cfg_free()). Errors are reported; returns -errno for an
+ * unreadable file, -EINVAL for any other error.
+ */
+int config_parse_file(struct config_parse *p, cfg_t **ret);
+/* Logs the messages, in line order, and frees what p holds. */
+void config_parse_done(struct config_parse *p);
+
+/* The line of value idx of option name in sec; name NULL: where sec starts. 0 if unknown. */
+unsigned config_line(const struct config_parse *p, cfg_t *sec, const char *name, unsigned idx);
+
+/* "FILE:LINE: message" (line 0: "FILE: message"), counted as an error; logged later. */
+void config_error(struct config_parse *p, unsigned line, const char *fmt, ...) _printf_(3, 4);
+void config_warning(struct config_parse *p, unsigned line, const char *fmt, ...) _printf_(3, 4);
+
+/* The section being converted: messages name it ("ups rack-a: ..."). */
+struct scope {
+	struct config_parse *p;
+	cfg_t *sec;
+	char what[96]; /* "", "notify: " or "ups NAME: " */
+};
+
+/* "FILE:LINE: [section: ][name: ]message" at the line of name (NULL: the section); -EINVAL. */
+int config_scope_error(const struct scope *s, const char *name, const char *fmt, ...)
+    _printf_(3, 4);
+/* The same at the line of name, without "name: " in front. */
+int config_scope_error_at(const struct scope *s, const char *name, const char *fmt, ...)
+    _printf_(3, 4);
+void config_scope_warning(const struct scope *s, const char *name, const char *fmt, ...)
+    _printf_(3, 4);
+
+/*
+ * The value of a single option, NULL when absent. The getters below return
+ * 0 when the option is absent (*ret untouched), 1 when it is set and good,
+ * -EINVAL when it is bad (reported, *ret untouched), or -ENOMEM.
+ */
+const char *config_value(const struct scope *s, const char *name);
+/* A list written as "= {}". */
+bool config_list_empty(const struct scope *s, const char *name);
+/* Seconds, fractions allowed, into usec; never_ok: "never" gives UINT64_MAX. */
+int config_get_seconds(const struct scope *s, const char *name, bool never_ok, uint64_t *ret);
+int config_get_unsigned(const struct scope *s, const char *name, unsigned max, unsigned *ret);
+int config_get_percent(const struct scope *s, const char *name, double *ret);
+/* The index of the value in names (n of them, 2 or 3). */
+int config_get_choice(const struct scope *s, const char *name, const char *const *names, size_t n,
+		      unsigned *ret);
+/* A copy without control characters. */
+int config_get_string(const struct scope *s, const char *name, char **ret);
+/* An absolute path (empty_ok: or ""), copied. */
+int config_get_path(const struct scope *s, const char *name, bool empty_ok, char **ret);
+/* A list: an absolute program path, then its arguments; NULL-terminated copy. */
+int config_get_argv(const struct scope *s, const char *name, char ***ret);
+char **config_argv_free(char **argv);
+
+bool config_text_ok(const char *v);
+/* 0, or -EINVAL reported: path cannot be opened for reading. */
+int config_check_readable(const struct scope *s, const char *name, const char *path);
+/* 0, or -errno with a sentence in err: path is not an executable regular file. */
+int config_check_program(const char *path, char *err, size_t errlen);

@@ -1,0 +1,247 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Typed access to the values libconfuse holds, for config.c: each getter
+ * converts and checks one option and reports a bad value with its line, in
+ * the words of the section it is in.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "config-internal.h"
+#include "config.h"
+#include "number.h"
+
+#define SECONDS_MAX 1e9 /* 31 years: far past any sensible value, far from overflow */
+
+/* ---- messages --------------------------------------------------------- */
+
+static unsigned scope_line(const struct scope *s, const char *name)
+{
+	unsigned line = config_line(s->p, s->sec, name, 0);
+
+	return line ? line : config_line(s->p, s->sec, NULL, 0);
+}
+
+static void scope_report(const struct scope *s, const char *name, bool named, const char *fmt,
+			 va_list ap) _printf_(4, 0);
+static void scope_report(const struct scope *s, const char *name, bool named, const char *fmt,
+			 va_list ap)
+{
+	char msg[768];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	named = named && name;
+	config_error(s->p, scope_line(s, name), "%s%s%s%s", s->what, named ? name : "",
+		     named ? ": " : "", msg);
+}
+
+int config_scope_error(const struct scope *s, const char *name, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	scope_report(s, name, true, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+int config_scope_error_at(const struct scope *s, const char *name, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	scope_report(s, name, false, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+void config_scope_warning(const struct scope *s, const char *name, const char *fmt, ...)
+{
+	char msg[768];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	config_warning(s->p, scope_line(s, name), "%s%s: %s", s->what, name, msg);
+}
+
+/* ---- single values ----------------------------------------------------- */
+/* Each getter: 0 when the option is absent (*ret untouched), 1 when set,
+ * -EINVAL when the value is bad (reported), -ENOMEM. */
+
+bool config_list_empty(const struct scope *s, const char *name)
+{
+	const cfg_opt_t *opt = cfg_getopt(s->sec, name);
+
+	/* The parser marks an option it saw; "= {}" leaves it without values. */
+	return opt && opt->nvalues == 0 && (opt->flags & CFGF_MODIFIED);
+}
+
+const char *config_value(const struct scope *s, const char *name)
+{
+	return cfg_size(s->sec, name) > 0 ? cfg_getstr(s->sec, name) : NULL;
+}
+
+int config_get_seconds(const struct scope *s, const char *name, bool never_ok, uint64_t *ret)
+{
+	const char *v = config_value(s, name);
+	double d;
+
+	if (!v)
+		return 0;
+	if (never_ok && strcmp(v, "never") == 0) {
+		*ret = MONITOR_NEVER;
+		return 1;
+	}
+	if (!number_parse(v, &d) || d > SECONDS_MAX)
+		return config_scope_error(s, name, "'%.64s' is not a number of seconds%s", v,
+					  never_ok ? " or \"never\"" : "");
+	*ret = (uint64_t)(d * USEC_PER_SEC + 0.5);
+	return 1;
+}
+
+int config_get_unsigned(const struct scope *s, const char *name, unsigned max, unsigned *ret)
+{
+	const char *v = config_value(s, name);
+	double d;
+
+	if (!v)
+		return 0;
+	if (v[strspn(v, "0123456789")] != '\0' || !number_parse(v, &d) || d > max)
+		return config_scope_error(s, name, "'%.64s' is not a whole number from 0 to %u", v,
+					  max);
+	*ret = (unsigned)d;
+	return 1;
+}
+
+int config_get_percent(const struct scope *s, const char *name, double *ret)
+{
+	const char *v = config_value(s, name);
+
+	if (!v)
+		return 0;
+	if (!number_parse(v, ret) || *ret > 100)
+		return config_scope_error(s, name, "'%.64s' is not a percentage from 0 to 100", v);
+	return 1;
+}
+
+int config_get_choice(const struct scope *s, const char *name, const char *const *names, size_t n,
+		      unsigned *ret)
+{
+	const char *v = config_value(s, name);
+
+	if (!v)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(v, names[i]) == 0) {
+			*ret = (unsigned)i;
+			return 1;
+		}
+	return config_scope_error(s, name, "'%.64s' is not one of \"%s\", \"%s\"%s%s%s", v,
+				  names[0], names[1], n > 2 ? ", \"" : "", n > 2 ? names[2] : "",
+				  n > 2 ? "\"" : "");
+}
+
+bool config_text_ok(const char *v)
+{
+	for (; *v; v++)
+		if ((unsigned char)*v < 0x20 || *v == 0x7f)
+			return false;
+	return true;
+}
+
+int config_get_string(const struct scope *s, const char *name, char **ret)
+{
+	const char *v = config_value(s, name);
+
+	if (!v)
+		return 0;
+	if (!config_text_ok(v))
+		return config_scope_error(s, name, "control characters are not allowed");
+	*ret = strdup(v);
+	return *ret ? 1 : -ENOMEM;
+}
+
+/* A file name: absolute, since the daemon's working directory is "/". */
+int config_get_path(const struct scope *s, const char *name, bool empty_ok, char **ret)
+{
+	const char *v = config_value(s, name);
+
+	if (!v)
+		return 0;
+	if (!(v[0] == '/' || (empty_ok && v[0] == '\0')))
+		return config_scope_error(s, name, "'%.64s' is not an absolute path%s", v,
+					  empty_ok ? " (or \"\" for none)" : "");
+	return config_get_string(s, name, ret);
+}
+
+int config_check_readable(const struct scope *s, const char *name, const char *path)
+{
+	FILE *f = fopen(path, "re");
+
+	if (!f)
+		return config_scope_error(s, name, "cannot read %s: %s", path, strerror(errno));
+	fclose(f);
+	return 0;
+}
+
+/* A command must be a program file, whoever runs the check (root or not). */
+int config_check_program(const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0) {
+		snprintf(err, errlen, "cannot use %s: %s", path, strerror(errno));
+		return -errno;
+	}
+	if (!S_ISREG(st.st_mode) || !(st.st_mode & 0111)) {
+		snprintf(err, errlen, "%s is not an executable file", path);
+		return -EACCES;
+	}
+	return 0;
+}
+
+char **config_argv_free(char **argv)
+{
+	for (size_t i = 0; argv && argv[i]; i++)
+		free(argv[i]);
+	free(argv);
+	return NULL;
+}
+
+/* A command as a list of strings: the program (an absolute path), then its arguments. */
+int config_get_argv(const struct scope *s, const char *name, char ***ret)
+{
+	unsigned n = cfg_size(s->sec, name);
+	const char *prog = n > 0 ? cfg_getnstr(s->sec, name, 0) : NULL;
+	char **argv;
+
+	if (!prog)
+		return config_list_empty(s, name) ? config_scope_error(s, name, "the list is empty")
+						  : 0;
+	if (prog[0] != '/')
+		return config_scope_error(s, name,
+					  "'%.64s' is not an absolute path (the program comes "
+					  "first, as in {\"/usr/bin/logger\", \"-t\", \"ups\"})",
+					  prog);
+	argv = calloc(n + 1, sizeof(*argv));
+	for (unsigned i = 0; argv && i < n; i++) {
+		const char *a = cfg_getnstr(s->sec, name, i);
+
+		if (!config_text_ok(a)) {
+			config_argv_free(argv);
+			return config_scope_error(s, name, "control characters are not allowed");
+		}
+		if (!(argv[i] = strdup(a)))
+			argv = config_argv_free(argv);
+	}
+	if (!argv)
+		return -ENOMEM;
+	*ret = argv;
+	return 1;
+}

@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * /etc/upsagent.conf (upsagent.conf(5)) read with libconfuse into a plain
+ * struct config that owns its strings; the libconfuse tree is freed before
+ * config_load() returns.
+ *
+ * Not thread-safe: libconfuse's scanner is global state. The daemon loads at
+ * start and on SIGHUP, from its one thread.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "monitor.h"
+#include "sim.h"
+#include "tls.h"
+
+#define CONFIG_PATH_DEFAULT "/etc/upsagent.conf"
+
+enum config_driver {
+	CONFIG_DRIVER_NET, /* a UPS server speaking the NUT protocol */
+	CONFIG_DRIVER_SIM, /* a script of readings (lib/sim.h) */
+	_CONFIG_DRIVER_MAX
+};
+
+enum config_role {
+	CONFIG_ROLE_SECONDARY, /* another host is primary and sets FSD */
+	CONFIG_ROLE_PRIMARY,   /* we set FSD and wait for the secondaries */
+	_CONFIG_ROLE_MAX
+};
+
+enum config_shutdown {
+	CONFIG_SHUTDOWN_LOGIND,	 /* org.freedesktop.login1.Manager.PowerOff */
+	CONFIG_SHUTDOWN_COMMAND, /* shutdown_argv */
+	_CONFIG_SHUTDOWN_MAX
+};
+
+/*
+ * Notify events: the enum monitor_event values, then these two host events.
+ * config_hook.events has bit CONFIG_EVENT_BIT(e) set for each event wanted.
+ */
+#define CONFIG_EVENT_SHUTDOWN	       _MONITOR_EVENT_MAX
+#define CONFIG_EVENT_SHUTDOWN_HOSTSYNC (_MONITOR_EVENT_MAX + 1)
+#define _CONFIG_EVENT_MAX	       (_MONITOR_EVENT_MAX + 2)
+#define CONFIG_EVENT_BIT(e)	       (UINT64_C(1) << (e))
+#define CONFIG_EVENTS_ALL	       (CONFIG_EVENT_BIT(_CONFIG_EVENT_MAX) - 1)
+
+struct config_ups {
+	char *name;		   /* the section title: ups NAME { ... } */
+	unsigned line;		   /* where the section starts, for messages */
+	enum config_driver driver; /* driver = "net" (default) | "sim" */
+	char *server;		   /* net: required */
+	uint16_t port;		   /* default 3493 */
+	char *ups;		   /* the UPS name on the server; default: the section title */
+	enum tls_mode tls;	   /* tls = "starttls" (default) | "direct" | "off" */
+	char *ca_file, *server_name, *cert_file, *key_file; /* NULL when not set */
+	char pin[TLS_PIN_LEN + 1];			    /* pin-sha256, "" = none */
+	char *user, *password;	 /* password read from password-file at load time; wiped on free */
+	char *password_file;	 /* for messages only */
+	enum config_role role;	 /* role = "secondary" (default) | "primary" */
+	unsigned power_value;	 /* default 1; 0 = watch only */
+	double charge_low;	 /* battery-charge-low, percent; < 0 = off (default) */
+	double runtime_low;	 /* runtime-low, seconds; < 0 = off (default) */
+	uint64_t on_battery_max; /* on-battery-max, usec; 0 = off (default) */
+	struct sim_step *sim;	 /* sim: never empty (the built-in demo without script) */
+	size_t n_sim;
+};
+
+struct config_hook {
+	char **argv;	  /* NULL-terminated; argv[0] is an absolute path */
+	uint64_t events;  /* CONFIG_EVENT_BIT() mask; default CONFIG_EVENTS_ALL */
+	uint64_t timeout; /* usec, default 30 s */
+	unsigned line;	  /* where the notify section starts */
+};
+
+struct config {
+	char *path;
+	uint64_t poll_interval;	  /* usec, default 5 s; always below 60 s */
+	uint64_t poll_timeout;	  /* usec, default 5 s (poll-interval if shorter) */
+	uint64_t connect_timeout; /* usec, default 10 s */
+	uint64_t dead_time;	  /* usec, default 15 s; at least 2 x poll_interval */
+	uint64_t host_sync;	  /* usec, default 15 s */
+	uint64_t final_delay;	  /* usec, default 5 s */
+	uint64_t nocomm_warn;	  /* usec, default 300 s; 0 = no NOCOMM */
+	uint64_t rb_warn;	  /* usec, default 43200 s; 0 = REPLBATT only once */
+	uint64_t off_duration;	  /* usec, default 30 s; MONITOR_NEVER ("never") = ignore OFF */
+	uint64_t ob_lb_duration;  /* usec, default 0 */
+	unsigned min_supplies;	  /* default 1; 0 = never shut down */
+	char *powerdown_flag;	  /* default "/run/upsagent/killpower"; "" = none */
+	enum config_shutdown shutdown;
+	char **shutdown_argv; /* COMMAND: NULL-terminated, argv[0] absolute; LOGIND: NULL */
+	char *status_socket;  /* default "/run/upsagent/status.sock" */
+	struct config_hook *hooks;
+	size_t n_hooks;
+	struct config_ups *ups; /* at least one */
+	size_t n_ups;
+};
+
+/*
+ * Reads, parses and validates path. Reports every problem it finds, each
+ * once, through log_error() as "FILE:LINE: message" (or "FILE: message" for
+ * the file as a whole), warnings likewise through log_warning(), and then
+ * returns -EINVAL. An unreadable file is reported too and gives its -errno.
+ * On success *ret is a new config to free with config_free().
+ */
+int config_load(const char *path, struct config **ret);
+
+/* NULL-safe; wipes the passwords; returns NULL. */
+struct config *config_free(struct config *c);
+
+/* The monitor settings for one UPS of c (struct monitor_config in lib/monitor.h). */
+void config_monitor(const struct config *c, const struct config_ups *u, struct monitor_config *out);
+
+/* "ONBATT", "SHUTDOWN", ... -> the event number, or -EINVAL. */
+int config_event_from_string(const char *s);
+/* The event's name, or NULL for a number out of range. */
+const char *config_event_to_string(unsigned e);
+
+/* Whether hook h runs for event e. */
+bool config_hook_wants(const struct config_hook *h, unsigned e);
