@@ -16,6 +16,10 @@ static const struct {
 	int (*run)(int argc, char **argv);
 	const char *summary;
 } verbs[] = {
+    {"run", verb_run, "watch the configured UPSes and shut the host down in time"},
+    {"status", verb_status, "ask the running daemon how each UPS stands"},
+    {"test-event", verb_test_event, "run the notify hooks of an event, as for a real one"},
+    {"check-config", verb_check_config, "check a configuration file"},
     {"query", verb_query, "read a UPS's variables from a UPS server"},
 };
 
@@ -46,6 +50,12 @@ int main(int argc, char **argv)
 		help();
 		return 0;
 	}
+	/* The spelling administrators know from other daemons. */
+	if (strcmp(argv[1], "--check-config") == 0)
+		return verb_check_config(argc - 1, argv + 1);
+	/* The spelling administrators know from other daemons. */
+	if (strcmp(argv[1], "--check-config") == 0)
+		return verb_check_config(argc - 1, argv + 1);
 	if (strcmp(argv[1], "--version") == 0) {
 		printf("upsagent %s\n", UPSAGENT_VERSION);
 		return 0;

@@ -124,6 +124,11 @@ enum conn_state conn_get_state(const struct conn *c)
 	return c->state;
 }
 
+void *conn_get_userdata(const struct conn *c)
+{
+	return c->userdata;
+}
+
 const char *conn_peer(const struct conn *c)
 {
 	return c->peer;

@@ -90,6 +90,8 @@ const char *conn_state_to_string(enum conn_state s);
 const char *conn_describe(struct conn *c, char *buf, size_t len);
 /* The protocol version the server gave (PROTVER / NETVER), or "". */
 const char *conn_protocol_version(const struct conn *c);
+/* The userdata given to conn_new(). */
+void *conn_get_userdata(const struct conn *c);
 /* host and port as given: for messages. */
 const char *conn_peer(const struct conn *c);
 

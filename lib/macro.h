@@ -3,12 +3,13 @@
 #pragma once
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#define _cleanup_(f) __attribute__((cleanup(f)))
-#define _unused_ __attribute__((unused))
+#define _cleanup_(f)   __attribute__((cleanup(f)))
+#define _unused_       __attribute__((unused))
 #define _printf_(a, b) __attribute__((format(printf, a, b)))
 
 static inline void freep(void *p)
@@ -25,9 +26,10 @@ static inline void closep(int *fd)
 	}
 }
 
-#define _cleanup_free_ _cleanup_(freep)
+#define _cleanup_free_	_cleanup_(freep)
 #define _cleanup_close_ _cleanup_(closep)
 
+#define INT_TO_PTR(i) ((void *)(intptr_t)(i))
 #define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
 
 /* Hand a pointer over to a new owner: returns it and clears the old slot. */
@@ -45,7 +47,7 @@ static inline void closep(int *fd)
 		_fd_;                                                                              \
 	})
 
-#define USEC_PER_SEC 1000000ULL
+#define USEC_PER_SEC  1000000ULL
 #define USEC_PER_MSEC 1000ULL
 
 /* Overwrite secrets in a way the compiler may not drop as a dead store. */

@@ -1,0 +1,419 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The daemon's life: set up, watch, decide, act, reload, stop. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-daemon.h>
+
+#include "agent.h"
+#include "log.h"
+
+#define DEADLINE_ACCURACY (10 * USEC_PER_MSEC)
+
+uint64_t agent_now(const struct agent *a)
+{
+	uint64_t now = 0;
+
+	(void)sd_event_now(a->event, CLOCK_MONOTONIC, &now);
+	return now;
+}
+
+void agent_events(struct agent *a, struct watch *w, const enum monitor_event *ev, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		notify_event(a, w, ev[i]);
+}
+
+/* STATUS= for systemctl status: what is watched and how it stands. */
+static void agent_notify_status(struct agent *a)
+{
+	char buf[512];
+	size_t used;
+
+	used =
+	    (size_t)snprintf(buf, sizeof(buf), "STATUS=%s; ", host_state_to_string(a->host.state));
+	for (size_t i = 0; i < a->n_watches && used < sizeof(buf); i++) {
+		const struct watch *w = a->watches[i];
+
+		used += (size_t)snprintf(buf + used, sizeof(buf) - used, "%s%s %s", i ? ", " : "",
+					 w->ups->name, w->last_ok ? w->last_status : "no data");
+	}
+	(void)sd_notify(0, buf);
+}
+
+/* As upsmon does by exiting: LOGOUT tells a primary waiting on NUMLOGINS
+ * that this host is done. Polls stop; systemd stops the daemon soon. */
+static void agent_logout_all(struct agent *a)
+{
+	for (size_t i = 0; i < a->n_watches; i++) {
+		struct watch *w = a->watches[i];
+
+		(void)sd_event_source_set_enabled(w->poll_timer, SD_EVENT_OFF);
+		if (w->conn)
+			conn_close(w->conn);
+	}
+	log_info("logged out of every server after the power-off");
+}
+
+static void on_power_off(int r, const char *message, void *userdata)
+{
+	struct agent *a = userdata;
+
+	if (r < 0) {
+		log_error("power-off failed: %s", message);
+		a->exit_code = 1;
+	} else {
+		log_notice("power-off: %s", message);
+		agent_logout_all(a);
+	}
+	/* A dry run has nothing left to do; a real one waits to be stopped. */
+	if (a->dry_run)
+		sd_event_exit(a->event, a->exit_code);
+}
+
+static void agent_power_off(struct agent *a)
+{
+	const struct config *c = a->config;
+	enum shutdown_method m =
+	    c->shutdown == CONFIG_SHUTDOWN_COMMAND ? SHUTDOWN_COMMAND : SHUTDOWN_LOGIND;
+	int r;
+
+	if (a->power_off_requested)
+		return;
+	a->power_off_requested = true;
+	r = shutdown_power_off(a->event, a->dry_run ? SHUTDOWN_DRY_RUN : m, c->shutdown_argv,
+			       on_power_off, a);
+	if (r < 0)
+		log_error("cannot power off: %s", strerror(-r));
+}
+
+static void agent_write_flag(struct agent *a)
+{
+	const char *path = a->config->powerdown_flag;
+	int r;
+
+	if (!path || !path[0])
+		return;
+	if (a->dry_run) {
+		log_notice("dry run: would write the power-down flag %s", path);
+		return;
+	}
+	r = powerdown_flag_write(path);
+	if (r < 0)
+		log_error("cannot write the power-down flag %s: %s", path, strerror(-r));
+}
+
+static void agent_act(struct agent *a, const struct host_action *act)
+{
+	struct watch *w = act->ups < a->n_watches ? a->watches[act->ups] : NULL;
+
+	switch (act->type) {
+	case HOST_ACTION_UPS_CRITICAL:
+		log_warning("%s: critical: %s", w->ups->name, act->reason ? act->reason : "");
+		break;
+	case HOST_ACTION_SEND_FSD:
+		watch_send_fsd(w);
+		break;
+	case HOST_ACTION_QUERY_NUMLOGINS:
+		watch_query_numlogins(w);
+		break;
+	case HOST_ACTION_NOTIFY_HOSTSYNC:
+		notify_event(a, NULL, CONFIG_EVENT_SHUTDOWN_HOSTSYNC);
+		break;
+	case HOST_ACTION_NOTIFY_SHUTDOWN:
+		(void)sd_notify(0, "STATUS=Shutting down: the UPS power is running out");
+		notify_event(a, NULL, CONFIG_EVENT_SHUTDOWN);
+		break;
+	case HOST_ACTION_WRITE_POWERDOWN_FLAG:
+		agent_write_flag(a);
+		break;
+	case HOST_ACTION_POWER_OFF:
+		agent_power_off(a);
+		break;
+	default:
+		break;
+	}
+}
+
+static int on_deadline(sd_event_source *s, uint64_t usec, void *userdata);
+
+/* One timer for every monitor and the host: the earliest deadline. */
+static void agent_arm_deadline(struct agent *a, uint64_t now)
+{
+	uint64_t next = host_next_deadline(&a->host, now);
+
+	for (size_t i = 0; i < a->n_watches; i++) {
+		uint64_t d = monitor_next_deadline(&a->watches[i]->monitor, now);
+
+		if (d < next)
+			next = d;
+	}
+	if (next == MONITOR_NEVER || next == HOST_NEVER) {
+		(void)sd_event_source_set_enabled(a->deadline_timer, SD_EVENT_OFF);
+		return;
+	}
+	(void)sd_event_source_set_time(a->deadline_timer, next);
+	(void)sd_event_source_set_enabled(a->deadline_timer, SD_EVENT_ONESHOT);
+}
+
+void agent_update(struct agent *a)
+{
+	size_t max = HOST_ACTIONS_MAX(a->n_watches);
+	struct host_action *act = calloc(max, sizeof(*act));
+	uint64_t now = agent_now(a);
+	int n;
+
+	if (!act) {
+		log_error("out of memory deciding the host's state");
+		return;
+	}
+	for (size_t i = 0; i < a->n_watches; i++)
+		a->host_ups[i].critical =
+		    monitor_critical(&a->watches[i]->monitor, now, &a->host_ups[i].reason);
+	n = host_update(&a->host, a->host_ups, a->n_watches, now, act, max);
+	for (int i = 0; i < n; i++)
+		agent_act(a, &act[i]);
+	free(act);
+	agent_arm_deadline(a, now);
+	agent_notify_status(a);
+}
+
+static int on_deadline(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct agent *a = userdata;
+	uint64_t now = agent_now(a);
+
+	for (size_t i = 0; i < a->n_watches; i++) {
+		enum monitor_event ev[MONITOR_EVENTS_MAX];
+		size_t n = monitor_tick(&a->watches[i]->monitor, now, ev, ELEMENTSOF(ev));
+
+		agent_events(a, a->watches[i], ev, n);
+	}
+	agent_update(a);
+	return 0;
+}
+
+/* ---- watches ------------------------------------------------------------ */
+
+static void agent_free_watches(struct agent *a)
+{
+	for (size_t i = 0; i < a->n_watches; i++)
+		watch_free(a->watches[i]);
+	free(a->watches);
+	free(a->host_ups);
+	a->watches = NULL;
+	a->host_ups = NULL;
+	a->n_watches = 0;
+}
+
+static int agent_make_watches(struct agent *a)
+{
+	const struct config *c = a->config;
+
+	a->watches = calloc(c->n_ups, sizeof(*a->watches));
+	a->host_ups = calloc(c->n_ups, sizeof(*a->host_ups));
+	if (!a->watches || !a->host_ups)
+		return -ENOMEM;
+	for (size_t i = 0; i < c->n_ups; i++) {
+		int r = watch_new(a, i, &c->ups[i], &a->watches[i]);
+
+		if (r < 0)
+			return r;
+		a->n_watches++;
+		host_ups_init(&a->host_ups[i], c->ups[i].power_value,
+			      c->ups[i].role == CONFIG_ROLE_PRIMARY);
+	}
+	return 0;
+}
+
+static int agent_start_watches(struct agent *a)
+{
+	for (size_t i = 0; i < a->n_watches; i++) {
+		int r = watch_start(a->watches[i]);
+
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static void agent_host_init(struct agent *a)
+{
+	struct host_config hc = {
+	    .min_supplies = a->config->min_supplies,
+	    .host_sync = a->config->host_sync,
+	    .final_delay = a->config->final_delay,
+	};
+
+	host_init(&a->host, &hc);
+}
+
+/* Monitors whose UPS keeps its name across a reload keep their state: a
+ * reload must not forget that a UPS is on battery. */
+static void agent_carry_state(struct agent *a, struct watch **old, size_t n_old)
+{
+	for (size_t i = 0; i < a->n_watches; i++) {
+		struct watch *w = a->watches[i];
+
+		for (size_t j = 0; j < n_old; j++) {
+			struct monitor_config mc;
+
+			if (strcmp(old[j]->ups->name, w->ups->name) != 0)
+				continue;
+			mc = w->monitor.cfg;
+			w->monitor = old[j]->monitor;
+			monitor_set_config(&w->monitor, &mc);
+		}
+	}
+}
+
+static void agent_reload(struct agent *a)
+{
+	struct config *fresh = NULL, *old_config = a->config;
+	struct watch **old = a->watches;
+	struct host_ups *old_host_ups = a->host_ups;
+	size_t n_old = a->n_watches;
+	int r;
+
+	if (a->host.state != HOST_STATE_WATCHING) {
+		log_warning("reload refused: a shutdown is in progress");
+		return;
+	}
+	r = config_load(a->config_path, &fresh);
+	if (r < 0) {
+		log_error("reload of %s failed; the running configuration stays", a->config_path);
+		return;
+	}
+	a->config = fresh;
+	a->watches = NULL;
+	a->host_ups = NULL;
+	a->n_watches = 0;
+	r = agent_make_watches(a);
+	if (r >= 0) {
+		agent_carry_state(a, old, n_old);
+		agent_host_init(a);
+		r = agent_start_watches(a);
+	}
+	for (size_t i = 0; i < n_old; i++)
+		watch_free(old[i]);
+	free(old);
+	free(old_host_ups);
+	config_free(old_config);
+	if (r < 0)
+		log_error("reload: some UPS could not be set up: %s", strerror(-r));
+	else
+		log_notice("reloaded %s: watching %zu UPS", a->config_path, a->n_watches);
+	agent_update(a);
+}
+
+static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
+{
+	(void)sd_notify(0, "RELOADING=1");
+	agent_reload(userdata);
+	(void)sd_notify(0, "READY=1");
+	return 0;
+}
+
+/* ---- life cycle --------------------------------------------------------- */
+
+static int agent_setup_loop(struct agent *a)
+{
+	sigset_t mask;
+	int r;
+
+	/* sd-event wants the signals blocked before it watches them. */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	r = sd_event_default(&a->event);
+	if (r >= 0)
+		r = sd_event_add_signal(a->event, NULL, SIGTERM, NULL, NULL);
+	if (r >= 0)
+		r = sd_event_add_signal(a->event, NULL, SIGINT, NULL, NULL);
+	if (r >= 0)
+		r = sd_event_add_signal(a->event, NULL, SIGHUP, on_sighup, a);
+	if (r >= 0)
+		r = sd_event_set_watchdog(a->event, true);
+	if (r >= 0)
+		r = sd_event_add_time(a->event, &a->deadline_timer, CLOCK_MONOTONIC, 0,
+				      DEADLINE_ACCURACY, on_deadline, a);
+	if (r >= 0)
+		r = sd_event_source_set_enabled(a->deadline_timer, SD_EVENT_OFF);
+	if (r >= 0)
+		r = hooks_new(a->event, &a->hooks);
+	return r < 0 ? log_error_errno(r, "cannot set up the event loop: %s", strerror(-r)) : 0;
+}
+
+static void agent_log_start(const struct agent *a)
+{
+	const struct config *c = a->config;
+
+	log_info("watching %zu UPS from %s; poll every %.1f s, min-supplies %u%s", c->n_ups,
+		 a->config_path, (double)c->poll_interval / USEC_PER_SEC, c->min_supplies,
+		 a->dry_run ? "; dry run: nothing will be powered off" : "");
+	if (c->min_supplies == 0)
+		log_warning("min-supplies is 0: this host will never be shut down");
+}
+
+static int agent_start(struct agent *a)
+{
+	int r;
+
+	r = agent_setup_loop(a);
+	if (r < 0)
+		return r;
+	if (!a->dry_run && a->config->powerdown_flag && a->config->powerdown_flag[0])
+		(void)powerdown_flag_remove(a->config->powerdown_flag); /* stale, from before */
+	agent_host_init(a);
+	r = agent_make_watches(a);
+	if (r < 0)
+		return log_error_errno(r, "cannot set up the watches: %s", strerror(-r));
+	a->started = agent_now(a);
+	r = control_open(a);
+	if (r < 0)
+		return r;
+	agent_log_start(a);
+	r = agent_start_watches(a);
+	if (r < 0)
+		return r;
+	agent_update(a);
+	(void)sd_notify(0, "READY=1");
+	return 0;
+}
+
+static void agent_stop(struct agent *a)
+{
+	(void)sd_notify(0, "STOPPING=1");
+	control_close(a);
+	agent_free_watches(a);
+	a->deadline_timer = sd_event_source_disable_unref(a->deadline_timer);
+	a->hooks = hooks_free(a->hooks);
+	config_free(a->config);
+	a->event = sd_event_unref(a->event);
+}
+
+int agent_run(const char *config_path, bool dry_run)
+{
+	struct agent a = {.config_path = config_path, .dry_run = dry_run, .control_fd = -1};
+	int r;
+
+	r = config_load(config_path, &a.config);
+	if (r < 0)
+		return 1;
+	r = agent_start(&a);
+	if (r >= 0)
+		r = sd_event_loop(a.event);
+	if (r < 0)
+		log_error("the agent stopped: %s", strerror(-r));
+	else
+		log_info("stopped");
+	agent_stop(&a);
+	return r < 0 ? 1 : r;
+}

@@ -1,0 +1,191 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The daemon's verbs: run, status, test-event, check-config. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "agent.h"
+#include "cli.h"
+#include "log.h"
+
+static const struct option common_options[] = {
+    {"config", required_argument, NULL, 'c'},
+    {"dry-run", no_argument, NULL, 'n'},
+    {"json", no_argument, NULL, 'j'},
+    {"socket", required_argument, NULL, 's'},
+    {"verbose", no_argument, NULL, 'v'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+struct verb_args {
+	const char *config;
+	const char *socket;
+	bool dry_run, json;
+	int first; /* the first positional argument */
+};
+
+/* 0, 1 (help printed), 2 (bad usage). */
+static int verb_parse(int argc, char **argv, const char *help, struct verb_args *v)
+{
+	int opt;
+
+	*v = (struct verb_args){.config = CONFIG_PATH_DEFAULT};
+	while ((opt = getopt_long(argc, argv, "c:njs:vh", common_options, NULL)) >= 0) {
+		switch (opt) {
+		case 'c':
+			v->config = optarg;
+			break;
+		case 'n':
+			v->dry_run = true;
+			break;
+		case 'j':
+			v->json = true;
+			break;
+		case 's':
+			v->socket = optarg;
+			break;
+		case 'v':
+			log_set_max_level(LOG_DEBUG);
+			break;
+		case 'h':
+			fputs(help, stdout);
+			return 1;
+		default:
+			return cli_usage_error("see 'upsagent %s --help'", argv[0]);
+		}
+	}
+	v->first = optind;
+	return 0;
+}
+
+int verb_run(int argc, char **argv)
+{
+	struct verb_args v;
+	int r = verb_parse(argc, argv,
+			   "Usage: upsagent run [--config FILE] [--dry-run] [--verbose]\n\n"
+			   "Watch the UPSes of FILE (default " CONFIG_PATH_DEFAULT ") and shut\n"
+			   "the host down in time. --dry-run logs the shutdown instead.\n",
+			   &v);
+
+	if (r)
+		return r == 1 ? 0 : r;
+	if (v.first != argc)
+		return cli_usage_error("run takes no arguments");
+	return agent_run(v.config, v.dry_run);
+}
+
+int verb_check_config(int argc, char **argv)
+{
+	struct config *c = NULL;
+	struct verb_args v;
+	int r = verb_parse(argc, argv,
+			   "Usage: upsagent check-config [FILE]\n\n"
+			   "Check FILE (default " CONFIG_PATH_DEFAULT "); every problem is\n"
+			   "reported as FILE:LINE: message. Exit status 0 when it is valid.\n",
+			   &v);
+
+	if (r)
+		return r == 1 ? 0 : r;
+	if (argc - v.first > 1)
+		return cli_usage_error("check-config takes one file");
+	if (v.first < argc)
+		v.config = argv[v.first];
+	r = config_load(v.config, &c);
+	if (r < 0)
+		return 1;
+	printf("%s: configuration OK (%zu UPS)\n", v.config, c->n_ups);
+	config_free(c);
+	return 0;
+}
+
+int verb_test_event(int argc, char **argv)
+{
+	struct verb_args v;
+	int r = verb_parse(argc, argv,
+			   "Usage: upsagent test-event [--config FILE] EVENT [UPS]\n\n"
+			   "Run the notify hooks of EVENT (ONBATT, LOWBATT, SHUTDOWN, ...) as\n"
+			   "for a real event of UPS (default: the first ups section), and wait\n"
+			   "for them. Nothing is powered off.\n",
+			   &v);
+
+	if (r)
+		return r == 1 ? 0 : r;
+	if (argc - v.first < 1 || argc - v.first > 2)
+		return cli_usage_error("expected EVENT [UPS]; see --help");
+	return notify_test_event(v.config, argv[v.first],
+				 v.first + 1 < argc ? argv[v.first + 1] : NULL);
+}
+
+static int status_connect(const char *path)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int r = -errno;
+
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+static int status_socket_path(struct verb_args *v, char **ret)
+{
+	struct config *c = NULL;
+
+	if (v->socket) {
+		*ret = strdup(v->socket);
+		return *ret ? 0 : -ENOMEM;
+	}
+	if (config_load(v->config, &c) < 0)
+		return -EINVAL;
+	*ret = strdup(c->status_socket ? c->status_socket : "");
+	config_free(c);
+	return *ret ? 0 : -ENOMEM;
+}
+
+int verb_status(int argc, char **argv)
+{
+	struct verb_args v;
+	char *path = NULL, buf[4096];
+	struct timeval tv = {.tv_sec = 5};
+	ssize_t n;
+	int fd, r = verb_parse(argc, argv,
+			       "Usage: upsagent status [--json] [--socket PATH | --config FILE]\n\n"
+			       "Ask the running daemon how each UPS and the host stand.\n",
+			       &v);
+
+	if (r)
+		return r == 1 ? 0 : r;
+	if (status_socket_path(&v, &path) < 0)
+		return 1;
+	fd = status_connect(path);
+	if (fd < 0) {
+		log_error("cannot reach the daemon at %s: %s", path, strerror(-fd));
+		free(path);
+		return 1;
+	}
+	free(path);
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (send(fd, v.json ? "json\n" : "text\n", 5, MSG_NOSIGNAL) != 5) {
+		close(fd);
+		return log_error_errno(-EIO, "the daemon closed the status socket"), 1;
+	}
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		fwrite(buf, 1, (size_t)n, stdout);
+	close(fd);
+	return n < 0 ? 1 : 0;
+}

@@ -1,0 +1,431 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * One watched UPS: a session to its server (or its simulation script), a
+ * poll every poll-interval, and the results fed to its monitor. A server that
+ * is down, slow or silent only ever delays its own watch: every wait is a
+ * timer on the shared loop.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent.h"
+#include "log.h"
+#include "sim.h"
+
+/* Poll timers need no precision finer than this; coarse timers batch wake-ups. */
+#define POLL_ACCURACY (10 * USEC_PER_MSEC)
+
+static void watch_poll(struct watch *w);
+static void watch_connect(struct watch *w);
+
+static int watch_make_upsname(struct watch *w)
+{
+	const struct config_ups *u = w->ups;
+	int r;
+
+	if (u->driver == CONFIG_DRIVER_SIM)
+		r = asprintf(&w->upsname, "%s", u->name);
+	else if (u->port == 3493)
+		r = asprintf(&w->upsname, "%s@%s", u->ups, u->server);
+	else if (strchr(u->server, ':'))
+		r = asprintf(&w->upsname, "%s@[%s]:%u", u->ups, u->server, u->port);
+	else
+		r = asprintf(&w->upsname, "%s@%s:%u", u->ups, u->server, u->port);
+	if (r < 0)
+		w->upsname = NULL;
+	return r < 0 ? -ENOMEM : 0;
+}
+
+int watch_new(struct agent *a, size_t index, const struct config_ups *ups, struct watch **ret)
+{
+	struct monitor_config mc;
+	struct watch *w;
+
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return -ENOMEM;
+	w->agent = a;
+	w->index = index;
+	w->ups = ups;
+	config_monitor(a->config, ups, &mc);
+	monitor_init(&w->monitor, &mc);
+	/* A local UPS has no server and no primary to give time to set FSD. */
+	if (ups->driver != CONFIG_DRIVER_NET)
+		monitor_set_sole_login(&w->monitor, true);
+	snprintf(w->last_status, sizeof(w->last_status), "unknown");
+	if (watch_make_upsname(w) < 0) {
+		watch_free(w);
+		return -ENOMEM;
+	}
+	*ret = w;
+	return 0;
+}
+
+static void poll_reset(struct watch *w)
+{
+	free(w->status);
+	free(w->charge);
+	free(w->runtime);
+	free(w->alarm);
+	w->status = w->charge = w->runtime = w->alarm = NULL;
+	w->polling = false;
+	w->awaiting = 0;
+	w->poll_failed = false;
+}
+
+struct watch *watch_free(struct watch *w)
+{
+	if (!w)
+		return NULL;
+	poll_reset(w);
+	w->poll_timer = sd_event_source_disable_unref(w->poll_timer);
+	w->reconnect_timer = sd_event_source_disable_unref(w->reconnect_timer);
+	if (w->conn) {
+		conn_close(w->conn); /* LOGOUT is best effort: the socket goes with the unref */
+		w->conn = conn_unref(w->conn);
+	}
+	tls_creds_free(w->creds);
+	free(w->upsname);
+	free(w);
+	return NULL;
+}
+
+const char *watch_state(const struct watch *w)
+{
+	if (w->ups->driver == CONFIG_DRIVER_SIM)
+		return "simulated";
+	return w->conn ? conn_state_to_string(conn_get_state(w->conn)) : "idle";
+}
+
+/* ---- results ---------------------------------------------------------- */
+
+static void watch_result(struct watch *w, const struct status_snapshot *s, const char *error)
+{
+	enum monitor_event ev[MONITOR_EVENTS_MAX];
+	size_t n;
+
+	w->last_poll = agent_now(w->agent);
+	w->last_ok = s != NULL;
+	if (s)
+		status_flags_format(s->flags, w->last_status, sizeof(w->last_status));
+	if (error)
+		snprintf(w->last_error, sizeof(w->last_error), "%s", error);
+	else if (s)
+		w->last_error[0] = '\0';
+	n = monitor_update(&w->monitor, s, w->last_poll, ev, ELEMENTSOF(ev));
+	agent_events(w->agent, w, ev, n);
+	if (s && monitor_holding(&w->monitor, w->last_poll))
+		watch_query_numlogins(w);
+	agent_update(w->agent);
+}
+
+static void poll_finish(struct watch *w)
+{
+	struct status_snapshot s;
+
+	if (w->poll_failed || !w->status) {
+		poll_reset(w);
+		watch_result(w, NULL, w->last_error[0] ? w->last_error : "poll failed");
+		return;
+	}
+	status_parse(&s, w->status, w->charge, w->runtime, w->alarm);
+	poll_reset(w);
+	watch_result(w, &s, NULL);
+}
+
+static void on_var(struct conn *c, int error, const struct conn_reply *reply, void *userdata);
+
+struct var_slot {
+	const char *name;
+	size_t offset; /* of the char * in struct watch */
+	bool required; /* ERR on it fails the poll */
+};
+
+static const struct var_slot var_slots[] = {
+    {"ups.status", offsetof(struct watch, status), true},
+    {"battery.charge", offsetof(struct watch, charge), false},
+    {"battery.runtime", offsetof(struct watch, runtime), false},
+    {"ups.alarm", offsetof(struct watch, alarm), false},
+};
+
+static void on_var(struct conn *c, int error, const struct conn_reply *reply, void *userdata)
+{
+	const struct var_slot *slot = userdata;
+	struct watch *w = conn_get_userdata(c);
+	char **dst = (char **)((char *)w + slot->offset);
+
+	if (!w->polling)
+		return;
+	if (reply && error >= 0) {
+		free(*dst);
+		*dst = strdup(reply->value);
+	} else if (reply && slot->required) {
+		/* DATA-STALE, DRIVER-NOT-CONNECTED...: no reading this round. */
+		w->poll_failed = true;
+		snprintf(w->last_error, sizeof(w->last_error), "%s: ERR %s (%s)", slot->name,
+			 reply->err_word, proto_err_to_string(reply->err));
+	} else if (!reply) {
+		w->poll_failed = true; /* the session ended; on_closed says why */
+	}
+	if (--w->awaiting == 0)
+		poll_finish(w);
+}
+
+/* ups.status plus what the thresholds need, as one pipelined batch. */
+static void poll_net(struct watch *w)
+{
+	bool alarm = status_has(&w->monitor.last, STATUS_ALARM);
+
+	if (!w->conn || conn_get_state(w->conn) != CONN_READY) {
+		watch_result(w, NULL, w->last_error[0] ? w->last_error : "not connected");
+		if (!w->conn || conn_get_state(w->conn) == CONN_IDLE)
+			watch_connect(w);
+		return;
+	}
+	if (w->polling) {
+		/* The last batch is still unanswered: conn's request timeout
+		 * ends the session, which fails that poll. */
+		return;
+	}
+	w->polling = true;
+	for (size_t i = 0; i < ELEMENTSOF(var_slots); i++) {
+		if (i == 3 && !alarm)
+			continue;
+		if (conn_get_var(w->conn, var_slots[i].name, on_var, (void *)&var_slots[i]) < 0)
+			w->poll_failed = true;
+		else
+			w->awaiting++;
+	}
+	if (w->awaiting == 0)
+		poll_finish(w);
+}
+
+static void format_number(char *buf, size_t len, double v)
+{
+	snprintf(buf, len, "%g", v);
+}
+
+static void poll_sim(struct watch *w)
+{
+	uint64_t elapsed = agent_now(w->agent) - w->started;
+	const struct sim_step *step = sim_at(w->ups->sim, w->ups->n_sim, elapsed);
+	char charge[32], runtime[32];
+	struct status_snapshot s;
+
+	format_number(charge, sizeof(charge), step ? step->charge : -1);
+	format_number(runtime, sizeof(runtime), step ? step->runtime : -1);
+	status_parse(&s, step ? step->status : "OL", step && step->charge >= 0 ? charge : NULL,
+		     step && step->runtime >= 0 ? runtime : NULL, NULL);
+	watch_result(w, &s, NULL);
+}
+
+static void watch_poll(struct watch *w)
+{
+	if (w->ups->driver == CONFIG_DRIVER_SIM)
+		poll_sim(w);
+	else
+		poll_net(w);
+}
+
+static int on_poll_timer(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct watch *w = userdata;
+
+	/* Periodic: the next poll is due one interval after this one was. */
+	(void)sd_event_source_set_time(s, usec + w->agent->config->poll_interval);
+	watch_poll(w);
+	return 0;
+}
+
+/* ---- the session ------------------------------------------------------ */
+
+static void on_ready(struct conn *c, void *userdata)
+{
+	struct watch *w = userdata;
+	char desc[128];
+
+	if (w->failures > 0 || !w->last_ok)
+		log_info("%s: connected to %s (%s, protocol %s)", w->ups->name, conn_peer(c),
+			 conn_describe(c, desc, sizeof(desc)), conn_protocol_version(c));
+	w->failures = 0;
+	w->last_error[0] = '\0';
+	/* A fresh session polls at once rather than waiting for the tick. */
+	watch_poll(w);
+}
+
+static int on_reconnect_timer(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct watch *w = userdata;
+
+	if (conn_get_state(w->conn) == CONN_IDLE)
+		watch_connect(w);
+	return 0;
+}
+
+/* 0.5 s, 1 s, 2 s ... never more than the poll interval. */
+static uint64_t reconnect_delay(const struct watch *w)
+{
+	uint64_t d = 500 * USEC_PER_MSEC << (w->failures < 8 ? w->failures : 8);
+	uint64_t max = w->agent->config->poll_interval;
+
+	return d < max ? d : max;
+}
+
+static void on_closed(struct conn *c, int error, const char *message, void *userdata)
+{
+	struct watch *w = userdata;
+
+	if (error == 0)
+		return;
+	/* One line per change of failure, not per retry: a server down for an
+	 * hour must not fill the journal. */
+	if (strcmp(w->last_error, message) != 0)
+		log_warning("%s: %s", w->ups->name, message);
+	snprintf(w->last_error, sizeof(w->last_error), "%s", message);
+	w->failures++;
+	if (w->polling) {
+		w->poll_failed = true;
+		if (w->awaiting == 0)
+			poll_finish(w);
+	}
+	(void)sd_event_source_set_time_relative(w->reconnect_timer, reconnect_delay(w));
+	(void)sd_event_source_set_enabled(w->reconnect_timer, SD_EVENT_ONESHOT);
+}
+
+static const struct conn_callbacks watch_callbacks = {
+    .ready = on_ready,
+    .closed = on_closed,
+};
+
+static void watch_connect(struct watch *w)
+{
+	int r = conn_start(w->conn);
+
+	if (r < 0 && r != -EBUSY)
+		log_error("%s: cannot start a session: %s", w->ups->name, strerror(-r));
+}
+
+static int watch_setup_net(struct watch *w)
+{
+	const struct config_ups *u = w->ups;
+	const struct config *cfg = w->agent->config;
+	struct tls_options o = {
+	    .ca_file = u->ca_file, .cert_file = u->cert_file, .key_file = u->key_file};
+	struct conn_config cc = {
+	    .host = u->server,
+	    .port = u->port,
+	    .ups = u->ups,
+	    .tls = u->tls,
+	    .server_name = u->server_name,
+	    .pin = u->pin[0] ? u->pin : NULL,
+	    .user = u->user,
+	    .password = u->password,
+	    /* LOGIN counts this host in NUMLOGINS, which a primary waits on. */
+	    .login = u->user != NULL,
+	    .primary = u->role == CONFIG_ROLE_PRIMARY,
+	    .connect_timeout = cfg->connect_timeout,
+	    .request_timeout = cfg->poll_timeout,
+	};
+	char err[512];
+	int r;
+
+	if (u->tls == TLS_MODE_OFF)
+		log_warning("%s: tls is off: the session with %s%s crosses the network in "
+			    "plaintext",
+			    u->name, u->server, u->user ? ", password included," : "");
+	else if ((r = tls_creds_new(&o, &w->creds, err, sizeof(err))) < 0)
+		return log_error_errno(r, "%s: %s", u->name, err);
+	cc.creds = w->creds;
+	r = conn_new(w->agent->event, &cc, &watch_callbacks, w, &w->conn);
+	if (r >= 0)
+		r = sd_event_add_time(w->agent->event, &w->reconnect_timer, CLOCK_MONOTONIC, 0,
+				      POLL_ACCURACY, on_reconnect_timer, w);
+	if (r >= 0)
+		r = sd_event_source_set_enabled(w->reconnect_timer, SD_EVENT_OFF);
+	if (r < 0)
+		return log_error_errno(r, "%s: cannot set up the session: %s", u->name,
+				       strerror(-r));
+	watch_connect(w);
+	return 0;
+}
+
+int watch_start(struct watch *w)
+{
+	struct agent *a = w->agent;
+	/* Spread the first polls over one interval: a thousand sessions must
+	 * not all poll in the same millisecond. The last one polls one
+	 * interval after start, so no gap between polls exceeds an interval. */
+	uint64_t offset =
+	    a->config->poll_interval * (w->index + 1) / (a->n_watches ? a->n_watches : 1);
+	int r;
+
+	w->started = agent_now(a);
+	if (w->ups->driver == CONFIG_DRIVER_NET) {
+		r = watch_setup_net(w);
+		if (r < 0)
+			return r;
+	}
+	r = sd_event_add_time(a->event, &w->poll_timer, CLOCK_MONOTONIC, w->started + offset,
+			      POLL_ACCURACY, on_poll_timer, w);
+	if (r >= 0)
+		r = sd_event_source_set_enabled(w->poll_timer, SD_EVENT_ON);
+	if (r < 0)
+		return log_error_errno(r, "%s: cannot arm the poll timer: %s", w->ups->name,
+				       strerror(-r));
+	if (w->ups->driver == CONFIG_DRIVER_SIM)
+		poll_sim(w);
+	return 0;
+}
+
+/* ---- primary and secondary requests -------------------------------------- */
+
+static void on_fsd(struct conn *c, int error, const struct conn_reply *reply, void *userdata)
+{
+	struct watch *w = userdata;
+
+	if (error < 0)
+		log_error("%s: FSD %s refused: %s", w->ups->name, w->ups->ups,
+			  reply ? reply->err_word : "the session ended");
+	else
+		log_notice("%s: FSD set on %s", w->ups->name, conn_peer(c));
+}
+
+void watch_send_fsd(struct watch *w)
+{
+	const char *fsd[] = {"FSD", w->ups->ups};
+
+	if (w->ups->driver != CONFIG_DRIVER_NET || !w->conn ||
+	    conn_command(w->conn, 2, fsd, on_fsd, w) < 0)
+		log_error("%s: cannot send FSD: no session", w->ups->name);
+}
+
+static void on_numlogins(struct conn *c, int error, const struct conn_reply *reply, void *userdata)
+{
+	struct watch *w = userdata;
+	struct host_ups *hu = &w->agent->host_ups[w->index];
+	char *end;
+	long n = -1;
+
+	w->numlogins_pending = false;
+	if (error >= 0) {
+		n = strtol(reply->value, &end, 10);
+		if (*end || n < 0 || n > 100000)
+			n = -1;
+	}
+	hu->numlogins = (int)n;
+	/* Only this host logged in: no primary watches this UPS. */
+	monitor_set_sole_login(&w->monitor, n == 1);
+	agent_update(w->agent);
+}
+
+void watch_query_numlogins(struct watch *w)
+{
+	const char *args[] = {w->ups->ups};
+
+	if (w->numlogins_pending || w->ups->driver != CONFIG_DRIVER_NET || !w->conn)
+		return;
+	if (conn_get(w->conn, "NUMLOGINS", 1, args, on_numlogins, w) >= 0)
+		w->numlogins_pending = true;
+}

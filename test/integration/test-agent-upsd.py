@@ -1,0 +1,146 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""The daemon against a real upsd over verified TLS, powering off through a
+logind mock (python3-dbusmock's template on a private bus):
+- OL -> OB -> OB LB: the hook sees ONBATT then LOWBATT, PowerOff exactly once,
+  and the time from the status change to PowerOff is measured;
+- a primary and a secondary on one UPS: the secondary powers off first, the
+  primary waits for it to log out (NUMLOGINS), then powers off;
+- two servers, one black-holed: the other's power failure is still seen within
+  one poll interval."""
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'fixture'))
+from agentfix import Agent, Hook, write  # noqa: E402
+from harness import case, main, nutfix, workdir  # noqa: E402
+from logindmock import LogindMock  # noqa: E402
+
+D = workdir()
+CERTS = nutfix.Certs(os.path.join(D, 'certs'))
+# ups2 is for the primary/secondary case: upsd latches FSD until it restarts.
+U = nutfix.Upsd(os.path.join(D, 'upsd'), ups=('ups1', 'ups2'), tls=True, certs=CERTS).start()
+POLL = 1.0
+
+
+def password(user):
+    return write(os.path.join(D, user + '.pw'), U.users[user] + '\n')
+
+
+def ups_section(name, user, role, port=None, extra='', ups='ups1'):
+    return f'''
+ups {name} {{
+    server = "localhost"
+    port = {port or U.port}
+    ups = "{ups}"
+    ca-file = "{CERTS.ca}"
+    user = "{user}"
+    password-file = "{password(user)}"
+    role = "{role}"
+    {extra}
+}}
+'''
+
+
+def config(name, hook, sections, host_sync=15, final_delay=0):
+    return write(os.path.join(D, name + '.conf'), f'''
+poll-interval = {POLL}
+dead-time = 3
+host-sync = {host_sync}
+final-delay = {final_delay}
+powerdown-flag = "{D}/{name}.killpower"
+status-socket = "{D}/{name}.sock"
+notify {{
+    command = {{"{hook.path}"}}
+    events = {{"ALL"}}
+}}
+''' + ''.join(sections))
+
+
+def reset_ups():
+    U.set('ups1', 'ups.status', 'OL')
+
+
+@case
+def power_failure_powers_off_once_through_logind():
+    reset_ups()
+    hook = Hook(D, 'e2e')
+    conf = config('e2e', hook, [ups_section('rack', 'monsecondary', 'secondary')])
+    with LogindMock(os.path.join(D, 'logind-e2e')) as logind, \
+            Agent(conf, (), env=logind.env()) as a:
+        a.wait_log(r'rack: connected to localhost', 15)
+        U.set('ups1', 'ups.status', 'OB DISCHRG')
+        hook.wait('ONBATT', 10)
+        changed = time.monotonic()
+        U.set('ups1', 'ups.status', 'OB LB')
+        powered = logind.wait_poweroff(30)
+        hook.wait('LOWBATT', 5)
+        latency = powered - changed
+        print(f'# detection: OB LB set -> PowerOff in {latency:.3f} s '
+              f'(poll-interval {POLL} s, final-delay 0)')
+        assert latency < POLL + 2, latency
+        # Exactly once: after it, the agent logs out and polls no more.
+        a.wait_log(r'power-off: ', 10)
+        a.wait_log(r'logged out of every server after the power-off', 10)
+        calls = logind.poweroff_calls()
+        assert len(calls) == 1, calls
+        assert os.path.exists(f'{D}/e2e.killpower')
+        ev = a.events()
+        assert ev.index('ONBATT') < ev.index('LOWBATT') < ev.index('SHUTDOWN'), ev
+        assert {'ONBATT', 'LOWBATT', 'SHUTDOWN'} <= set(hook.types()), hook.types()
+    reset_ups()
+
+
+@case
+def primary_waits_for_the_secondary_to_log_out():
+    reset_ups()
+    hp, hs = Hook(D, 'primary'), Hook(D, 'secondary')
+    cp = config('primary', hp, [ups_section('rack', 'monprimary', 'primary', ups='ups2')],
+                host_sync=20)
+    cs = config('secondary', hs, [ups_section('rack', 'monsecondary', 'secondary', ups='ups2')],
+                host_sync=20)
+    with LogindMock(os.path.join(D, 'logind-p')) as lp, \
+            LogindMock(os.path.join(D, 'logind-s')) as ls, \
+            Agent(cp, (), env=lp.env()) as primary, Agent(cs, (), env=ls.env()) as secondary:
+        primary.wait_log(r'rack: connected to localhost', 15)
+        secondary.wait_log(r'rack: connected to localhost', 15)
+        changed = time.monotonic()
+        U.set('ups2', 'ups.status', 'OB LB')
+        t_secondary = ls.wait_poweroff(30)
+        t_primary = lp.wait_poweroff(30)
+        print(f'# secondary PowerOff after {t_secondary - changed:.2f} s, '
+              f'primary after {t_primary - changed:.2f} s (host-sync 20 s)')
+        assert t_secondary < t_primary, (t_secondary, t_primary)
+        # The primary did not sit out host-sync: the secondary's LOGOUT ended the wait.
+        assert t_primary - changed < 15, t_primary - changed
+        assert 'FSD' in secondary.events(), secondary.events()
+        primary.wait_log(r'FSD set on', 5)
+        primary.wait_log(r'SHUTDOWN_HOSTSYNC', 5)  # it did wait for the secondary
+
+
+@case
+def black_holed_server_does_not_delay_the_other():
+    reset_ups()
+    hook = Hook(D, 'bh')
+    with nutfix.Hostile('silent') as hole:
+        conf = config('bh', hook, [
+            ups_section('hole', 'monsecondary', 'secondary', port=hole.port,
+                        extra='power-value = 0'),
+            ups_section('rack', 'monsecondary', 'secondary')])
+        with LogindMock(os.path.join(D, 'logind-bh')) as logind, \
+                Agent(conf, ('--dry-run',), env=logind.env()) as a:
+            a.wait_log(r'rack: connected to localhost', 15)
+            changed = time.monotonic()
+            U.set('ups1', 'ups.status', 'OB DISCHRG')
+            t, _ = a.wait_log(r'rack: .*\[ONBATT\]', POLL + 3)
+            seen = t - changed
+            print(f'# ONBATT decided {seen:.3f} s after the change with a black-holed server')
+            assert seen < POLL + 0.5, seen
+            hook.wait('ONBATT', 5)
+            a.wait_log(r'hole: .*(no reply|timed out)', 20)
+    reset_ups()
+
+
+if __name__ == '__main__':
+    sys.exit(main())
