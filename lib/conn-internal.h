@@ -11,6 +11,7 @@
 #include "conn.h"
 #include "macro.h"
 #include "request.h"
+#include "resolve.h"
 
 #define CONN_MAX_REQUESTS 64	      /* queued at once; a poll batch is a handful */
 #define CONN_MAX_OUT	  (64 * 1024) /* unsent bytes */
@@ -28,8 +29,7 @@ struct conn {
 	enum conn_state state;
 	unsigned generation; /* bumped at every teardown: stale events see it */
 	int fd;
-	sd_event_source *defer;	       /* reports a failure that precedes any socket */
-	const char *resolve_error;     /* gai_strerror() text for it */
+	struct resolve *resolve; /* the name lookup, while it runs */
 	struct addrinfo *addrs, *addr; /* addr: the one being tried */
 	int connect_error;	       /* of the last address tried */
 	uint64_t phase_deadline;       /* connect and handshake; 0: none */

@@ -130,35 +130,36 @@ static void connect_done(struct conn *c)
 	conn_setup_begin(c);
 }
 
-/* A failure before any socket exists is reported from the loop, never from
- * inside conn_start(), so the owner sees one path for every failure. */
-static int deferred_end(sd_event_source *s, void *userdata)
+static void on_resolved(struct addrinfo *addrs, int error, void *userdata)
 {
 	struct conn *c = userdata;
 
-	conn_end(c, c->connect_error, "cannot resolve %s: %s", c->host, c->resolve_error);
-	return 0;
+	c->resolve = resolve_cancel(c->resolve);
+	c->phase_deadline = 0;
+	if (!addrs) {
+		conn_end(c, error == EAI_NONAME ? -ENOENT : -EHOSTUNREACH, "cannot resolve %s: %s",
+			 c->host, gai_strerror(error));
+		return;
+	}
+	c->addrs = c->addr = addrs;
+	connect_next(c);
 }
 
 int conn_connect(struct conn *c)
 {
-	struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV};
-	char port[8];
 	int r;
 
-	snprintf(port, sizeof(port), "%u", c->cfg.port);
 	c->state = CONN_CONNECTING;
 	c->connect_error = -EHOSTUNREACH;
-	/* getaddrinfo() blocks; a numeric address or /etc/hosts answers at once. */
-	r = getaddrinfo(c->host, port, &hints, &c->addrs);
-	if (r != 0) {
-		c->resolve_error = gai_strerror(r);
-		c->connect_error = r == EAI_NONAME ? -ENOENT : -EHOSTUNREACH;
-		return sd_event_add_defer(c->event, &c->defer, deferred_end, c);
+	/* The connect timeout bounds the lookup too: a dead DNS server is
+	 * as bad as a dead UPS server. */
+	r = resolve_start(c->event, c->host, c->cfg.port, on_resolved, c, &c->resolve);
+	if (r < 0) {
+		c->state = CONN_IDLE;
+		return r;
 	}
-	c->addr = c->addrs;
-	connect_next(c);
-	return 0;
+	c->phase_deadline = conn_now(c) + c->cfg.connect_timeout;
+	return conn_arm_timer(c);
 }
 
 /* ---- TLS handshake ---------------------------------------------------- */
@@ -463,7 +464,10 @@ static int io_handler(sd_event_source *s, int fd, uint32_t revents, void *userda
 
 static void phase_timeout(struct conn *c)
 {
-	if (c->state == CONN_CONNECTING)
+	if (c->resolve)
+		conn_end(c, -ETIMEDOUT, "cannot resolve %s: no answer within %.1f s", c->host,
+			 seconds(c->cfg.connect_timeout));
+	else if (c->state == CONN_CONNECTING)
 		connect_failed(c, -ETIMEDOUT);
 	else
 		conn_end(c, -ETIMEDOUT, "TLS handshake with %s timed out after %.1f s", c->peer,

@@ -162,7 +162,7 @@ void conn_teardown(struct conn *c)
 	c->generation++;
 	c->io = sd_event_source_disable_unref(c->io);
 	c->timer = sd_event_source_disable_unref(c->timer);
-	c->defer = sd_event_source_disable_unref(c->defer);
+	c->resolve = resolve_cancel(c->resolve);
 	c->phase_deadline = 0;
 	c->tls = tls_session_free(c->tls);
 	if (c->fd >= 0)

@@ -51,10 +51,10 @@ class Hook:
 class Agent:
     """upsagent run, with its stderr collected line by line (with arrival times)."""
 
-    def __init__(self, config, args=('--dry-run',), env=None):
+    def __init__(self, config, args=('--dry-run',), env=None, prefix=()):
         self.lines = []
         self._cond = threading.Condition()
-        self.proc = subprocess.Popen([UPSAGENT, 'run', '--config', config, *args],
+        self.proc = subprocess.Popen([*prefix, UPSAGENT, 'run', '--config', config, *args],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                      text=True, env=env, start_new_session=True)
         self._reader = threading.Thread(target=self._read, daemon=True)

@@ -9,6 +9,7 @@ logind mock (python3-dbusmock's template on a private bus):
 - two servers, one black-holed: the other's power failure is still seen within
   one poll interval."""
 import os
+import socket
 import sys
 import time
 
@@ -139,6 +140,42 @@ def black_holed_server_does_not_delay_the_other():
             assert seen < POLL + 0.5, seen
             hook.wait('ONBATT', 5)
             a.wait_log(r'hole: .*(no reply|timed out)', 20)
+    reset_ups()
+
+
+def private_resolver(dns):
+    """A command prefix: run in a mount namespace whose resolv.conf names dns."""
+    conf = write(os.path.join(D, 'resolv.conf'), f'nameserver {dns}\noptions timeout:5 attempts:2\n',
+                 0o644)
+    return ['unshare', '--mount', 'sh', '-c',
+            'mount --bind "$0" /etc/resolv.conf && exec "$@"', conf]
+
+
+@case
+def dead_dns_server_does_not_delay_the_other():
+    """A UPS server name whose DNS server never answers: the lookup runs off
+    the loop, so the other UPS's power failure is still seen in time."""
+    reset_ups()
+    hook = Hook(D, 'dns')
+    dns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    dns.bind(('127.0.0.77', 53))  # receives queries, never answers
+    conf = config('dns', hook, [
+        ups_section('lost', 'monsecondary', 'secondary', extra='power-value = 0').replace(
+            'server = "localhost"', 'server = "ups-server.example"'),
+        ups_section('rack', 'monsecondary', 'secondary')])
+    write(conf, open(conf, encoding='utf-8').read() + 'connect-timeout = 3\n')
+    try:
+        with Agent(conf, ('--dry-run',), prefix=private_resolver('127.0.0.77')) as a:
+            a.wait_log(r'rack: connected to localhost', 15)
+            changed = time.monotonic()
+            U.set('ups1', 'ups.status', 'OB DISCHRG')
+            t, _ = a.wait_log(r'rack: .*\[ONBATT\]', POLL + 3)
+            print(f'# ONBATT decided {t - changed:.3f} s after the change, DNS dead for the other')
+            assert t - changed < POLL + 0.5, t - changed
+            a.wait_log(r'lost: cannot resolve ups-server.example: no answer within 3.0 s', 10)
+            assert dns.recv(512), 'the DNS server saw no query'
+    finally:
+        dns.close()
     reset_ups()
 
 
