@@ -47,14 +47,19 @@ static void agent_notify_status(struct agent *a)
  * that this host is done. Polls stop; systemd stops the daemon soon. */
 static void agent_logout_all(struct agent *a)
 {
+	size_t n = 0;
+
 	for (size_t i = 0; i < a->n_watches; i++) {
 		struct watch *w = a->watches[i];
 
 		(void)sd_event_source_set_enabled(w->poll_timer, SD_EVENT_OFF);
-		if (w->conn)
+		if (w->conn) {
 			conn_close(w->conn);
+			n++;
+		}
 	}
-	log_info("logged out of every server after the power-off");
+	if (n > 0)
+		log_info("logged out of every server after the power-off");
 }
 
 static void on_power_off(int r, const char *message, void *userdata)
@@ -65,7 +70,9 @@ static void on_power_off(int r, const char *message, void *userdata)
 		log_error("power-off failed: %s", message);
 		a->exit_code = 1;
 	} else {
-		log_notice("power-off: %s", message);
+		/* shutdown.c already said what a dry run would have done. */
+		if (!a->dry_run)
+			log_notice("power-off requested: %s", message);
 		agent_logout_all(a);
 	}
 	/* A dry run has nothing left to do; a real one waits to be stopped. */
@@ -114,7 +121,11 @@ static void agent_act(struct agent *a, const struct host_action *act)
 		log_warning("%s: critical: %s", w->ups->name, act->reason ? act->reason : "");
 		break;
 	case HOST_ACTION_SEND_FSD:
-		watch_send_fsd(w);
+		/* FSD shuts every secondary of that UPS down for real. */
+		if (a->dry_run)
+			log_notice("%s: dry run: would send FSD %s", w->ups->name, w->ups->ups);
+		else
+			watch_send_fsd(w);
 		break;
 	case HOST_ACTION_QUERY_NUMLOGINS:
 		watch_query_numlogins(w);

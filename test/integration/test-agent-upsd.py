@@ -82,7 +82,7 @@ def power_failure_powers_off_once_through_logind():
               f'(poll-interval {POLL} s, final-delay 0)')
         assert latency < POLL + 2, latency
         # Exactly once: after it, the agent logs out and polls no more.
-        a.wait_log(r'power-off: ', 10)
+        a.wait_log(r'power-off requested: ', 10)
         a.wait_log(r'logged out of every server after the power-off', 10)
         calls = logind.poweroff_calls()
         assert len(calls) == 1, calls
