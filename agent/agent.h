@@ -19,8 +19,9 @@
 #include "status.h"
 
 struct agent;
+struct usb_watch;
 
-/* One UPS being watched: its session (net) or script (sim), its monitor. */
+/* One UPS being watched: its session (net), script (sim) or device (usb), its monitor. */
 struct watch {
 	struct agent *agent;
 	size_t index;		      /* into agent::watches and agent::host_ups */
@@ -36,6 +37,8 @@ struct watch {
 	struct conn *conn;
 	sd_event_source *reconnect_timer;
 	unsigned failures; /* consecutive failed sessions, for the backoff */
+
+	struct usb_watch *usb; /* usb: watch-usb.c */
 
 	/* the poll in flight */
 	bool polling;
@@ -88,6 +91,14 @@ int watch_start(struct watch *w);
 void watch_send_fsd(struct watch *w);
 void watch_query_numlogins(struct watch *w);
 const char *watch_state(const struct watch *w);
+/* A poll's outcome for the monitor: a snapshot, or NULL and why not. */
+void watch_result(struct watch *w, const struct status_snapshot *s, const char *error);
+
+/* watch-usb.c: driver = "usb" */
+int usb_watch_start(struct watch *w);
+void usb_watch_poll(struct watch *w);
+struct usb_watch *usb_watch_free(struct usb_watch *u);
+const char *usb_watch_state(const struct watch *w);
 
 /* notify.c: events to the log and to the hooks. An event is a monitor_event,
  * CONFIG_EVENT_SHUTDOWN or CONFIG_EVENT_SHUTDOWN_HOSTSYNC (the bits of

@@ -12,3 +12,5 @@ int verb_run(int argc, char **argv);
 int verb_status(int argc, char **argv);
 int verb_test_event(int argc, char **argv);
 int verb_check_config(int argc, char **argv);
+int verb_usb(int argc, char **argv);	   /* usb.c */
+int verb_killpower(int argc, char **argv); /* killpower.c */

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 #include "cli.h"
 #include "log.h"
@@ -21,6 +22,8 @@ static const struct {
     {"test-event", verb_test_event, "run the notify hooks of an event, as for a real one"},
     {"check-config", verb_check_config, "check a configuration file"},
     {"query", verb_query, "read a UPS's variables from a UPS server"},
+    {"usb", verb_usb, "list the UPSes on USB, decode a HID report descriptor"},
+    {"killpower", verb_killpower, "tell a USB UPS to cut its output (system-shutdown hook)"},
 };
 
 int cli_usage_error(const char *fmt, ...)
@@ -43,6 +46,9 @@ static void help(void)
 
 int main(int argc, char **argv)
 {
+	/* No core dumps and no ptrace by other processes of the same user:
+	 * the memory may hold a password between reading and sending it. */
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	log_open();
 	if (argc < 2)
 		return cli_usage_error("no verb given; see 'upsagent --help'");
@@ -50,9 +56,6 @@ int main(int argc, char **argv)
 		help();
 		return 0;
 	}
-	/* The spelling administrators know from other daemons. */
-	if (strcmp(argv[1], "--check-config") == 0)
-		return verb_check_config(argc - 1, argv + 1);
 	/* The spelling administrators know from other daemons. */
 	if (strcmp(argv[1], "--check-config") == 0)
 		return verb_check_config(argc - 1, argv + 1);

@@ -29,7 +29,6 @@ struct query {
 	sd_event *event;
 	struct conn *conn;
 	struct tls_creds *creds;
-	char *password;
 	bool reported; /* a failure was printed already */
 };
 
@@ -271,7 +270,12 @@ static int query_prepare(struct query *q)
 			return log_error_errno(r, "%s", err);
 	}
 	if (q->password_file) {
-		r = secret_read_file(q->password_file, &q->password, err, sizeof(err));
+		char *secret = NULL;
+
+		/* Refuse a bad file before connecting; the session reads it
+		 * again when it logs in and keeps no copy. */
+		r = secret_read_file(q->password_file, &secret, err, sizeof(err));
+		secret_free(secret);
 		if (r < 0)
 			return log_error_errno(r, "%s", err);
 	}
@@ -289,7 +293,7 @@ static int query_run(struct query *q)
 	    .server_name = q->server_name,
 	    .pin = q->pin[0] ? q->pin : NULL,
 	    .user = q->user,
-	    .password = q->password,
+	    .password_file = q->password_file,
 	    .login = q->user != NULL, /* the only way upsd checks a password */
 	    .connect_timeout = q->timeout,
 	    .request_timeout = q->timeout,
@@ -299,7 +303,6 @@ static int query_run(struct query *q)
 	r = sd_event_default(&q->event);
 	if (r >= 0)
 		r = conn_new(q->event, &cfg, &query_callbacks, q, &q->conn);
-	q->password = secret_free(q->password); /* the session holds its own copy */
 	if (r >= 0)
 		r = conn_start(q->conn);
 	if (r < 0)
@@ -328,7 +331,6 @@ int verb_query(int argc, char **argv)
 	}
 	conn_unref(q.conn);
 	tls_creds_free(q.creds);
-	secret_free(q.password);
 	sd_event_unref(q.event);
 	target_done(&q.target);
 	return status;

@@ -25,7 +25,7 @@ static int watch_make_upsname(struct watch *w)
 	const struct config_ups *u = w->ups;
 	int r;
 
-	if (u->driver == CONFIG_DRIVER_SIM)
+	if (u->driver != CONFIG_DRIVER_NET)
 		r = asprintf(&w->upsname, "%s", u->name);
 	else if (u->port == 3493)
 		r = asprintf(&w->upsname, "%s@%s", u->ups, u->server);
@@ -80,6 +80,7 @@ struct watch *watch_free(struct watch *w)
 	if (!w)
 		return NULL;
 	poll_reset(w);
+	w->usb = usb_watch_free(w->usb);
 	w->poll_timer = sd_event_source_disable_unref(w->poll_timer);
 	w->reconnect_timer = sd_event_source_disable_unref(w->reconnect_timer);
 	if (w->conn) {
@@ -96,12 +97,14 @@ const char *watch_state(const struct watch *w)
 {
 	if (w->ups->driver == CONFIG_DRIVER_SIM)
 		return "simulated";
+	if (w->ups->driver == CONFIG_DRIVER_USB)
+		return usb_watch_state(w);
 	return w->conn ? conn_state_to_string(conn_get_state(w->conn)) : "idle";
 }
 
 /* ---- results ---------------------------------------------------------- */
 
-static void watch_result(struct watch *w, const struct status_snapshot *s, const char *error)
+void watch_result(struct watch *w, const struct status_snapshot *s, const char *error)
 {
 	enum monitor_event ev[MONITOR_EVENTS_MAX];
 	size_t n;
@@ -225,6 +228,8 @@ static void watch_poll(struct watch *w)
 {
 	if (w->ups->driver == CONFIG_DRIVER_SIM)
 		poll_sim(w);
+	else if (w->ups->driver == CONFIG_DRIVER_USB)
+		usb_watch_poll(w);
 	else
 		poll_net(w);
 }
@@ -321,7 +326,7 @@ static int watch_setup_net(struct watch *w)
 	    .server_name = u->server_name,
 	    .pin = u->pin[0] ? u->pin : NULL,
 	    .user = u->user,
-	    .password = u->password,
+	    .password_file = u->password_file,
 	    /* LOGIN counts this host in NUMLOGINS, which a primary waits on. */
 	    .login = u->user != NULL,
 	    .primary = u->role == CONFIG_ROLE_PRIMARY,
@@ -364,6 +369,11 @@ int watch_start(struct watch *w)
 	w->started = agent_now(a);
 	if (w->ups->driver == CONFIG_DRIVER_NET) {
 		r = watch_setup_net(w);
+		if (r < 0)
+			return r;
+	}
+	if (w->ups->driver == CONFIG_DRIVER_USB) {
+		r = usb_watch_start(w);
 		if (r < 0)
 			return r;
 	}

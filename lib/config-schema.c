@@ -480,7 +480,9 @@ static cfg_opt_t ups_opts[] = {
     VALUE("password-file"), VALUE("role"),
     VALUE("power-value"),   VALUE("battery-charge-low"),
     VALUE("runtime-low"),   VALUE("on-battery-max"),
-    VALUES("script"),	    CFG_END(),
+    VALUES("script"),	    VALUE("vendor-id"),
+    VALUE("product-id"),    VALUE("serial"),
+    CFG_END(),
 };
 
 static cfg_opt_t root_opts[] = {

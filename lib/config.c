@@ -264,13 +264,21 @@ static int hooks_load(struct config_parse *p, cfg_t *cfg, struct config *c)
 
 /* ---- ups sections ------------------------------------------------------ */
 
-static const char *const driver_names[] = {"net", "sim"};
+static const char *const driver_names[] = {"net", "sim", "usb"};
 static const char *const role_names[] = {"secondary", "primary"};
 static const char *const tls_names[] = {"starttls", "direct", "off"};
 static const char *const net_only[] = {
     "server",	 "port",     "ups",  "tls",	      "ca-file",    "server-name",
     "cert-file", "key-file", "user", "password-file", "pin-sha256",
 };
+static const char *const usb_only[] = {"vendor-id", "product-id", "serial"};
+
+static void refuse(const struct scope *s, const char *const *names, size_t n, const char *driver)
+{
+	for (size_t i = 0; i < n; i++)
+		if (config_value(s, names[i]))
+			config_scope_error(s, names[i], "only for driver = \"%s\"", driver);
+}
 
 /* A UPS name as upsd knows it, and as UPSNAME carries it: one plain word. */
 static bool ups_name_ok(const char *v)
@@ -388,9 +396,15 @@ static int ups_login(const struct scope *s, struct config_ups *u)
 		return config_scope_error(s, "password-file", "a password-file needs a user");
 	if (u->user && !ups_name_ok(u->user))
 		config_scope_error(s, "user", "'%.64s' is not a user name (one word)", u->user);
-	if (u->password_file &&
-	    secret_read_file(u->password_file, &u->password, err, sizeof(err)) < 0)
-		config_scope_error(s, "password-file", "%s", err);
+	/* Checked here, so a bad file fails the load with its line; not kept:
+	 * the session reads it again at each login and wipes it. */
+	if (u->password_file) {
+		char *secret = NULL;
+
+		if (secret_read_file(u->password_file, &secret, err, sizeof(err)) < 0)
+			config_scope_error(s, "password-file", "%s", err);
+		secret_free(secret);
+	}
 	if (u->role == CONFIG_ROLE_PRIMARY && !config_value(s, "user"))
 		config_scope_error(s, "role",
 				   "a primary needs a user and password-file: upsd "
@@ -404,6 +418,7 @@ static int ups_net(const struct scope *s, struct config_ups *u)
 
 	if (config_value(s, "script"))
 		config_scope_error(s, "script", "only for driver = \"sim\"");
+	refuse(s, usb_only, ELEMENTSOF(usb_only), "usb");
 	r = ups_server(s, u);
 	if (r >= 0 || r == -EINVAL)
 		r = ups_target(s, u);
@@ -421,9 +436,8 @@ static int ups_sim(const struct scope *s, struct config_ups *u)
 	size_t at = 0;
 	int r;
 
-	for (size_t i = 0; i < ELEMENTSOF(net_only); i++)
-		if (config_value(s, net_only[i]))
-			config_scope_error(s, net_only[i], "only for driver = \"net\"");
+	refuse(s, net_only, ELEMENTSOF(net_only), "net");
+	refuse(s, usb_only, ELEMENTSOF(usb_only), "usb");
 	if (config_list_empty(s, "script"))
 		return config_scope_error(s, "script",
 					  "the list is empty (leave script out for "
@@ -446,6 +460,45 @@ static int ups_sim(const struct scope *s, struct config_ups *u)
 			     "%sscript: %s", s->what, err);
 	else if (r >= 0)
 		u->n_sim = at;
+	return r == -ENOMEM ? r : 0;
+}
+
+/* "051d" as lsusb prints it; "0x051d" too. */
+static int usb_id(const struct scope *s, const char *name, int32_t *ret)
+{
+	const char *v = config_value(s, name), *p;
+	size_t n;
+
+	if (!v)
+		return 0;
+	p = strncasecmp(v, "0x", 2) == 0 ? v + 2 : v;
+	n = strspn(p, "0123456789abcdefABCDEF");
+	if (n == 0 || n > 4 || p[n])
+		return config_scope_error(s, name,
+					  "'%.64s' is not a USB ID (4 hex digits, as lsusb "
+					  "shows them: \"051d\")",
+					  v);
+	*ret = (int32_t)strtol(p, NULL, 16);
+	return 1;
+}
+
+/* A UPS on this host's USB port: which one, when there are several. */
+static int ups_usb(const struct scope *s, struct config_ups *u)
+{
+	int r;
+
+	refuse(s, net_only, ELEMENTSOF(net_only), "net");
+	if (config_value(s, "script"))
+		config_scope_error(s, "script", "only for driver = \"sim\"");
+	/* No server, so no primary: this host is the only one watching. */
+	if (config_value(s, "role"))
+		config_scope_error(s, "role", "only for driver = \"net\"");
+	(void)usb_id(s, "vendor-id", &u->vendor_id);
+	(void)usb_id(s, "product-id", &u->product_id);
+	r = config_get_string(s, "serial", &u->serial);
+	if (r > 0 && !u->serial[0])
+		config_scope_error(s, "serial",
+				   "the serial number is empty (leave serial out for any)");
 	return r == -ENOMEM ? r : 0;
 }
 
@@ -480,12 +533,15 @@ static int ups_load(const struct scope *s, struct config_ups *u)
 	u->driver = (enum config_driver)driver;
 	u->role = (enum config_role)role;
 	u->port = TARGET_DEFAULT_PORT;
+	u->vendor_id = u->product_id = -1;
 	u->power_value = 1;
 	(void)config_get_unsigned(s, "power-value", POWER_VALUE_MAX, &u->power_value);
 	ups_thresholds(s, u);
 	/* With the driver unknown, what the other options mean is unknown too. */
 	if (r < 0)
 		return 0;
+	if (u->driver == CONFIG_DRIVER_USB)
+		return ups_usb(s, u);
 	return u->driver == CONFIG_DRIVER_SIM ? ups_sim(s, u) : ups_net(s, u);
 }
 
@@ -505,6 +561,29 @@ static void ups_check_twins(struct config_parse *p, const struct config *c)
 				     "ups %s: the same UPS as ups %s (line %u), %s@%s:%u; its "
 				     "power would count twice",
 				     b->name, a->name, a->line, b->ups, b->server, b->port);
+			break;
+		}
+}
+
+static bool usb_same(const struct config_ups *a, const struct config_ups *b)
+{
+	return a->driver == CONFIG_DRIVER_USB && b->driver == CONFIG_DRIVER_USB &&
+	       a->vendor_id == b->vendor_id && a->product_id == b->product_id &&
+	       (a->serial && b->serial ? strcasecmp(a->serial, b->serial) == 0
+				       : a->serial == b->serial);
+}
+
+/* Two usb sections that select the same devices would count one UPS twice. */
+static void ups_check_usb_twins(struct config_parse *p, const struct config *c)
+{
+	for (size_t i = 0; i < c->n_ups; i++)
+		for (size_t j = 0; j < i; j++) {
+			if (!usb_same(&c->ups[j], &c->ups[i]))
+				continue;
+			config_error(p, c->ups[i].line,
+				     "ups %s: selects the same USB devices as ups %s (line %u); "
+				     "tell them apart with vendor-id, product-id or serial",
+				     c->ups[i].name, c->ups[j].name, c->ups[j].line);
 			break;
 		}
 }
@@ -535,6 +614,7 @@ static int ups_load_all(struct config_parse *p, cfg_t *cfg, struct config *c)
 			return r;
 	}
 	ups_check_twins(p, c);
+	ups_check_usb_twins(p, c);
 	return 0;
 }
 
@@ -615,9 +695,9 @@ static void ups_done(struct config_ups *u)
 	free(u->cert_file);
 	free(u->key_file);
 	free(u->user);
-	secret_free(u->password);
 	free(u->password_file);
 	free(u->sim);
+	free(u->serial);
 }
 
 struct config *config_free(struct config *c)

@@ -22,6 +22,7 @@
 enum config_driver {
 	CONFIG_DRIVER_NET, /* a UPS server speaking the NUT protocol */
 	CONFIG_DRIVER_SIM, /* a script of readings (lib/sim.h) */
+	CONFIG_DRIVER_USB, /* a UPS on this host's USB port, through hidraw */
 	_CONFIG_DRIVER_MAX
 };
 
@@ -50,15 +51,15 @@ enum config_shutdown {
 struct config_ups {
 	char *name;		   /* the section title: ups NAME { ... } */
 	unsigned line;		   /* where the section starts, for messages */
-	enum config_driver driver; /* driver = "net" (default) | "sim" */
+	enum config_driver driver; /* driver = "net" (default) | "sim" | "usb" */
 	char *server;		   /* net: required */
 	uint16_t port;		   /* default 3493 */
 	char *ups;		   /* the UPS name on the server; default: the section title */
 	enum tls_mode tls;	   /* tls = "starttls" (default) | "direct" | "off" */
 	char *ca_file, *server_name, *cert_file, *key_file; /* NULL when not set */
 	char pin[TLS_PIN_LEN + 1];			    /* pin-sha256, "" = none */
-	char *user, *password;	 /* password read from password-file at load time; wiped on free */
-	char *password_file;	 /* for messages only */
+	char *user;
+	char *password_file;	 /* checked at load; read again at each login, never kept */
 	enum config_role role;	 /* role = "secondary" (default) | "primary" */
 	unsigned power_value;	 /* default 1; 0 = watch only */
 	double charge_low;	 /* battery-charge-low, percent; < 0 = off (default) */
@@ -66,6 +67,8 @@ struct config_ups {
 	uint64_t on_battery_max; /* on-battery-max, usec; 0 = off (default) */
 	struct sim_step *sim;	 /* sim: never empty (the built-in demo without script) */
 	size_t n_sim;
+	int32_t vendor_id, product_id; /* usb: 0..0xffff, or -1 (default) for any */
+	char *serial;		       /* usb: NULL for any */
 };
 
 struct config_hook {

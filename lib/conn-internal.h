@@ -24,7 +24,7 @@ struct conn {
 	void *userdata;
 
 	struct conn_config cfg; /* its strings point to the copies below */
-	char *host, *ups, *server_name, *pin, *user, *password, *peer;
+	char *host, *ups, *server_name, *pin, *user, *password_file, *peer;
 
 	enum conn_state state;
 	unsigned generation; /* bumped at every teardown: stale events see it */

@@ -11,6 +11,7 @@
 
 #include "conn-internal.h"
 #include "log.h"
+#include "secret.h"
 
 static void setup_protver(struct conn *c);
 static void setup_credentials(struct conn *c);
@@ -146,18 +147,31 @@ static void on_password(struct conn *c, int error, const struct conn_reply *repl
 		setup_login(c);
 }
 
+/* The password lives in memory only from this read until its line is
+ * queued: read at every login (so a rotated file needs no reload), wiped
+ * at once; the queued bytes are wiped as the socket takes them. */
 static void setup_credentials(struct conn *c)
 {
 	const char *username[] = {"USERNAME", c->user};
-	const char *password[] = {"PASSWORD", c->password};
+	char err[512], *secret = NULL;
+	int r;
 
 	if (!c->user) {
 		setup_login(c);
 		return;
 	}
-	if (setup_send(c, REQUEST_COMMAND, 2, username, false, on_username) < 0)
+	r = c->password_file ? secret_read_file(c->password_file, &secret, err, sizeof(err))
+			     : -EINVAL;
+	if (r < 0) {
+		conn_end(c, r, "%s", c->password_file ? err : "a user needs a password file");
 		return;
-	(void)setup_send(c, REQUEST_COMMAND, 2, password, true, on_password);
+	}
+	if (setup_send(c, REQUEST_COMMAND, 2, username, false, on_username) >= 0) {
+		const char *password[] = {"PASSWORD", secret};
+
+		(void)setup_send(c, REQUEST_COMMAND, 2, password, true, on_password);
+	}
+	secret_free(secret);
 }
 
 static void on_login(struct conn *c, int error, const struct conn_reply *reply, void *ud)

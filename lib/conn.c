@@ -48,7 +48,7 @@ static int conn_copy_config(struct conn *c, const struct conn_config *cfg)
 	c->cfg.server_name = c->server_name = strdup_or_null(cfg->server_name, &oom);
 	c->cfg.pin = c->pin = strdup_or_null(cfg->pin, &oom);
 	c->cfg.user = c->user = strdup_or_null(cfg->user, &oom);
-	c->cfg.password = c->password = strdup_or_null(cfg->password, &oom);
+	c->cfg.password_file = c->password_file = strdup_or_null(cfg->password_file, &oom);
 	if (oom)
 		return -ENOMEM;
 	if (!c->host || !c->ups || (c->cfg.tls != TLS_MODE_OFF && !c->cfg.creds))
@@ -100,10 +100,7 @@ static void conn_free(struct conn *c)
 	free(c->server_name);
 	free(c->pin);
 	free(c->user);
-	if (c->password) {
-		explicit_wipe(c->password, strlen(c->password));
-		free(c->password);
-	}
+	free(c->password_file);
 	free(c->peer);
 	free(c->out);
 	sd_event_unref(c->event);

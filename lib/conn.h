@@ -27,7 +27,7 @@ struct conn_config {
 	const char *server_name;  /* name the certificate must carry; NULL: host */
 	const char *pin;	  /* from tls_pin_parse(), or NULL */
 	const char *user;	  /* NULL: no USERNAME / PASSWORD */
-	const char *password;	  /* copied, wiped when the session is freed */
+	const char *password_file; /* read at each login, wiped once sent */
 	bool login;		  /* LOGIN <ups> (counts in NUMLOGINS) */
 	bool primary;		  /* PRIMARY <ups>, falling back to MASTER */
 	uint64_t connect_timeout; /* microseconds, per address */

@@ -15,7 +15,7 @@
 struct resolve {
 	sd_event_source *io;
 	sd_event_source *defer; /* answers that need no thread */
-	int fd;                 /* our end of the socket pair */
+	int fd;			/* our end of the socket pair */
 	resolve_fn done;
 	void *userdata;
 	struct addrinfo *addrs;
@@ -41,8 +41,9 @@ static const struct addrinfo hints_stream = {.ai_socktype = SOCK_STREAM,
 static void *lookup_thread(void *arg)
 {
 	struct lookup *l = arg;
-	struct answer a = {NULL, 0};
+	struct answer a;
 
+	memset(&a, 0, sizeof(a)); /* the padding crosses the socket too */
 	a.error = getaddrinfo(l->host, l->port, &hints_stream, &a.addrs);
 	/* When the lookup was cancelled meanwhile, the other end is closed:
 	 * the send fails (EPIPE, without a SIGPIPE) and the answer is ours to

@@ -246,7 +246,7 @@ static void test_defaults(void)
 	CHECK_STR(u->name, "demo");
 	CHECK_INT(u->line, 2);
 	CHECK_INT(u->driver, CONFIG_DRIVER_SIM);
-	CHECK(!u->server && !u->ups && !u->user && !u->password && !u->ca_file);
+	CHECK(!u->server && !u->ups && !u->user && !u->password_file && !u->ca_file);
 	CHECK_INT(u->port, 3493);
 	CHECK_INT(u->tls, TLS_MODE_STARTTLS);
 	CHECK_STR(u->pin, "");
@@ -277,8 +277,7 @@ static void check_full_net(const struct config_ups *u)
 	CHECK(strstr(u->cert_file, "client.pem") && strstr(u->key_file, "client.key"));
 	CHECK_STR(u->pin, "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=");
 	CHECK_STR(u->user, "monuser");
-	CHECK_STR(u->password, "s3cret");
-	CHECK_STR(u->password_file, pw);
+	CHECK_STR(u->password_file, pw); /* checked, but the password is not kept */
 	CHECK_INT(u->role, CONFIG_ROLE_PRIMARY);
 	CHECK_INT(u->power_value, 2);
 	CHECK(u->charge_low == 20.5);
@@ -562,6 +561,31 @@ static void example_enable_all(const char *path)
 	fclose(out);
 }
 
+/* driver = "usb": the selectors, in any case and with or without 0x; absent is any. */
+static void test_usb(void)
+{
+	struct config *c = load_good("good-usb.conf");
+	const struct config_ups *u = &c->ups[0];
+
+	CHECK_INT(c->n_ups, 2);
+	CHECK_INT(u->driver, CONFIG_DRIVER_USB);
+	CHECK_INT(u->vendor_id, 0x051d);
+	CHECK_INT(u->product_id, 0x0002);
+	CHECK_STR(u->serial, "3B1234X56789");
+	CHECK(u->charge_low == 30);
+	CHECK(!u->server && !u->ups && !u->sim);
+	u = &c->ups[1];
+	CHECK_INT(u->vendor_id, 0x0764);
+	CHECK_INT(u->product_id, -1);
+	CHECK(u->serial == NULL);
+	CHECK_INT(u->power_value, 0);
+	config_free(c);
+	c = load_good("good-minimal.conf");
+	CHECK_INT(c->ups[0].vendor_id, -1);
+	CHECK_INT(c->ups[0].product_id, -1);
+	config_free(c);
+}
+
 /* Every option the example shows is valid, once enabled. */
 static void test_example_enabled(void)
 {
@@ -572,11 +596,14 @@ static void test_example_enabled(void)
 	example_enable_all(path);
 	CHECK_INT(load(path, &c, &got), 0);
 	check_log(path, got, "");
-	CHECK_INT(c->n_ups, 2);
-	CHECK_STR(c->ups[0].password, "s3cret");
+	CHECK_INT(c->n_ups, 3);
+	CHECK(strstr(c->ups[0].password_file, "ups1.pw"));
 	CHECK(c->ups[0].pin[0] && c->ups[0].cert_file && c->ups[0].charge_low == 20);
 	CHECK_INT(c->ups[1].driver, CONFIG_DRIVER_SIM);
 	CHECK_INT(c->ups[1].n_sim, 3);
+	CHECK_INT(c->ups[2].driver, CONFIG_DRIVER_USB);
+	CHECK_INT(c->ups[2].vendor_id, 0x051d);
+	CHECK_STR(c->ups[2].serial, "3B1234X56789");
 	CHECK_INT(c->n_hooks, 1);
 	CHECK_INT(c->shutdown, CONFIG_SHUTDOWN_COMMAND);
 	config_free(c);
@@ -600,6 +627,7 @@ int main(int argc, char **argv)
 	TEST_RUN(test_unreadable);
 	TEST_RUN(test_example);
 	TEST_RUN(test_example_enabled);
+	TEST_RUN(test_usb);
 	cleanup_tmp();
 	return 0;
 }

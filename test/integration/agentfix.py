@@ -9,7 +9,7 @@ import subprocess
 import threading
 import time
 
-from harness import UPSAGENT, nutfix
+from harness import SLOW, UPSAGENT, WRAPPER, nutfix
 
 HOOK = '''#!/bin/sh
 # Records one line per event: monotonic time, NOTIFYTYPE, UPSNAME, message.
@@ -45,7 +45,7 @@ class Hook:
         """Waits for an event; returns its record [uptime, type, upsname, message]."""
         def seen():
             return next((e for e in self.events() if e[1] == notifytype), None)
-        return nutfix.wait_for(seen, timeout, f'hook event {notifytype}')
+        return nutfix.wait_for(seen, timeout * SLOW, f'hook event {notifytype}')
 
 
 class Agent:
@@ -54,7 +54,8 @@ class Agent:
     def __init__(self, config, args=('--dry-run',), env=None, prefix=()):
         self.lines = []
         self._cond = threading.Condition()
-        self.proc = subprocess.Popen([*prefix, UPSAGENT, 'run', '--config', config, *args],
+        self.proc = subprocess.Popen([*prefix, *WRAPPER, UPSAGENT, 'run', '--config', config,
+                                      *args],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                      text=True, env=env, start_new_session=True)
         self._reader = threading.Thread(target=self._read, daemon=True)
@@ -71,6 +72,7 @@ class Agent:
     def wait_log(self, pattern, timeout):
         """Waits for a log line matching pattern; returns (arrival time, line)."""
         rx = re.compile(pattern)
+        timeout *= SLOW
         deadline = time.monotonic() + timeout
         with self._cond:
             while True:

@@ -16,6 +16,10 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'
 import nutfix  # noqa: E402
 
 UPSAGENT = os.environ.get('UPSAGENT', 'upsagent')
+# meson test --setup=valgrind runs every upsagent under this (memcheck).
+WRAPPER = os.environ.get('UPSAGENT_WRAPPER', '').split()
+# Under memcheck everything takes longer: time bounds stretch by this much.
+SLOW = 10 if WRAPPER else 1
 _cases = []
 
 
@@ -44,7 +48,7 @@ def secret_file(dir, name, text, mode=0o600):
 def upsagent(*args, timeout=60):
     """Runs upsagent; returns the CompletedProcess with .elapsed in seconds."""
     start = time.monotonic()
-    res = nutfix.run([UPSAGENT, *args], timeout=timeout)
+    res = nutfix.run([*WRAPPER, UPSAGENT, *args], timeout=timeout * SLOW)
     res.elapsed = time.monotonic() - start
     return res
 

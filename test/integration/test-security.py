@@ -1,0 +1,174 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Downgrade and impersonation attempts, and what the process keeps secret:
+- a server that offers only TLS 1.0/1.1; bytes injected after OK STARTTLS;
+- a pinned server whose key changes between two sessions of the daemon;
+- each refused with its own message and no credential sent;
+- the process is not dumpable; the password is not in its memory after login,
+  nor in its command line, environment or log."""
+import os
+import re
+import socket
+import subprocess
+import sys
+import threading
+
+from agentfix import Agent, Hook, write
+from harness import UPSAGENT, case, expect_fail, expect_ok, main, nutfix, secret_file, upsagent, workdir
+
+D = workdir()
+os.chmod(D, 0o755)
+CERTS = nutfix.Certs(os.path.join(D, 'certs'))
+SECRET = 'pw-' + os.urandom(8).hex()
+PW = secret_file(D, 'pw', SECRET)
+
+
+def assert_no_credentials(received):
+    for line in received:
+        assert line.split(' ', 1)[0].upper() not in ('USERNAME', 'PASSWORD', 'LOGIN'), received
+
+
+@case
+def tls_1_0_and_1_1_only_server_is_refused():
+    try:
+        h = nutfix.Hostile('fake-upsd', certs=CERTS,
+                           tls_versions=(nutfix.ssl.TLSVersion.TLSv1, nutfix.ssl.TLSVersion.TLSv1_1))
+    except nutfix.TLSUnsupported as e:
+        raise AssertionError(f'the fixture cannot offer old TLS here: {e}')
+    with h:
+        res = upsagent('query', '--ca-file', CERTS.ca, '-u', 'monprimary', '-p', PW,
+                       f'ups1@localhost:{h.port}', 'ups.status')
+    expect_fail(res, r'TLS with .* failed: .*(no common TLS version|refused TLS 1.2 and 1.3)')
+    assert h.received == ['STARTTLS'], h.received
+
+
+def injector(listener, received):
+    """Answers STARTTLS with OK and, in the same write, a forged reply."""
+    conn, _ = listener.accept()
+    with conn:
+        received.append(conn.recv(100))
+        conn.sendall(b'OK STARTTLS\nVAR ups1 ups.status "OL"\n')
+        conn.settimeout(3)
+        try:
+            received.append(conn.recv(4096))
+        except OSError:
+            pass
+
+
+@case
+def data_after_ok_starttls_is_refused():
+    listener = socket.create_server(('127.0.0.1', 0))
+    received = []
+    t = threading.Thread(target=injector, args=(listener, received), daemon=True)
+    t.start()
+    res = upsagent('query', '--ca-file', CERTS.ca, '--timeout=3', '-u', 'monprimary', '-p', PW,
+                   f'ups1@localhost:{listener.getsockname()[1]}', 'ups.status')
+    t.join(5)
+    listener.close()
+    expect_fail(res, r'sent data after OK STARTTLS, before the TLS handshake')
+    assert received[0] == b'STARTTLS\n' and SECRET.encode() not in b''.join(received), received
+
+
+@case
+def pinned_key_that_changes_on_reconnect_is_refused():
+    pin = CERTS.pin(CERTS.selfsigned_cert)
+    first = nutfix.Hostile('fake-upsd', cert=CERTS.selfsigned_cert).start()
+    port = first.port
+    conf = write(os.path.join(D, 'pin.conf'), f'''
+poll-interval = 1
+dead-time = 3
+status-socket = "{D}/pin.sock"
+ups nas {{
+    server = "localhost"
+    port = {port}
+    ups = "ups1"
+    pin-sha256 = "{pin}"
+    user = "monprimary"
+    password-file = "{PW}"
+}}
+''')
+    with Agent(conf, ('--dry-run',)) as a:
+        a.wait_log(r'nas: connected to localhost', 10)
+        first.wait_received('PASSWORD')
+        first.stop()
+        # Same address, another key: an impostor, or a server that was
+        # reinstalled. Either way the pin no longer holds.
+        with nutfix.Hostile('fake-upsd', certs=CERTS, port=port) as second:
+            a.wait_log(r'nas: TLS with localhost port \d+ failed: the server.s public key does '
+                       r'not match pin-sha256', 15)
+            assert_no_credentials(second.received)
+        assert SECRET not in a.text()
+
+
+def nobody_can_read(pid):
+    res = nutfix.run(['runuser', '-u', 'nobody', '--', 'cat', f'/proc/{pid}/environ'])
+    return res.returncode == 0
+
+
+@case
+def process_is_not_dumpable():
+    """Another process of the same user may not read its memory (ptrace
+    rules for a non-dumpable process); a control process shows it could."""
+    with nutfix.Hostile('silent') as h:
+        p = subprocess.Popen(['runuser', '-u', 'nobody', '--', UPSAGENT, 'query', '--tls=off',
+                              '--timeout=20', f'ups1@127.0.0.1:{h.port}'],
+                             stderr=subprocess.DEVNULL)
+        control = subprocess.Popen(['runuser', '-u', 'nobody', '--', 'sleep', '30'])
+        try:
+            nutfix.wait_for(lambda: h.received, 10, 'the query to connect')
+            agent = nutfix.run(['pgrep', '-u', 'nobody', '-x', 'upsagent']).stdout.split()
+            sleeper = nutfix.run(['pgrep', '-u', 'nobody', '-x', 'sleep']).stdout.split()
+            assert agent and sleeper, (agent, sleeper)
+            assert nobody_can_read(sleeper[0]), 'the control process should be readable'
+            assert not nobody_can_read(agent[0]), 'upsagent is dumpable'
+        finally:
+            for proc in (p, control):
+                proc.kill()
+                proc.wait()
+
+
+def memory_holds(pid, needle):
+    needle = needle.encode()
+    with open(f'/proc/{pid}/maps') as maps, open(f'/proc/{pid}/mem', 'rb', 0) as mem:
+        for line in maps:
+            fields = line.split()
+            if 'r' not in fields[1] or (len(fields) > 5 and fields[5].startswith('[v')):
+                continue
+            start, end = (int(x, 16) for x in fields[0].split('-'))
+            try:
+                mem.seek(start)
+                if needle in mem.read(end - start):
+                    return True
+            except (OSError, ValueError, OverflowError):
+                continue
+    return False
+
+
+@case
+def password_is_not_kept_in_memory_argv_env_or_log():
+    with nutfix.Hostile('fake-upsd', certs=CERTS) as h:
+        conf = write(os.path.join(D, 'mem.conf'), f'''
+poll-interval = 1
+dead-time = 3
+status-socket = "{D}/mem.sock"
+ups nas {{
+    server = "localhost"
+    port = {h.port}
+    ups = "ups1"
+    ca-file = "{CERTS.ca}"
+    user = "monprimary"
+    password-file = "{PW}"
+}}
+''')
+        with Agent(conf, ('--dry-run',)) as a:
+            a.wait_log(r'nas: connected to localhost', 10)
+            h.wait_received(f'PASSWORD {SECRET}')
+            pid = a.proc.pid
+            assert not memory_holds(pid, SECRET), 'the password is still in the daemon memory'
+            for f in ('cmdline', 'environ'):
+                assert SECRET.encode() not in open(f'/proc/{pid}/{f}', 'rb').read(), f
+        assert SECRET not in a.text()
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,337 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""The USB driver on UPSes that libumockdev emulates (test/fixture/fakeups.c):
+discovery, a power failure down to a dry-run shutdown, unplug and re-plug,
+reports that fail, `usb list` and killpower. The daemon runs with umockdev's
+preload library, which gives it the fixture's /sys and /dev; the fixture
+answers its hidraw ioctls and writes its input reports."""
+import json
+import os
+import subprocess
+import time
+
+from agentfix import Agent, Hook, status, write
+from harness import UPSAGENT, case, expect_ok, main, nutfix, workdir
+
+D = workdir()
+FAKEUPS = os.environ['FAKEUPS']
+HID_DATA = os.environ['HID_DATA']
+APC, CPS, TINY = 0, 1, 3
+
+# APC Back-UPS ES 850G2, as its .txt has it (on mains), then on battery, then low.
+ON_BATTERY = ['13 00', '06 00 01 08', '16 0a 00 00 00', '7a 0a 00 00 00', '0c 32 58 02']
+LOW_BATTERY = ['14 01 00', '16 1a 00 00 00', '7a 1a 00 00 00', '0c 08 3c 00']
+
+
+def sanitizer_options(name, extra):
+    opts = os.environ.get(name, '')
+    return f'{opts}:{extra}' if opts else extra
+
+
+class FakeUPS:
+    """The fixture process: its testbed, and commands to its devices."""
+
+    def __init__(self):
+        env = dict(os.environ)
+        # umockdev's uevents find their device through libudev: in the testbed too.
+        env['LD_PRELOAD'] = 'libumockdev-preload.so.0'
+        # GLib keeps memory to the end on purpose; only the daemon's leaks count.
+        env['ASAN_OPTIONS'] = sanitizer_options(
+            'ASAN_OPTIONS', 'detect_leaks=0:verify_asan_link_order=0')
+        self.proc = subprocess.Popen([FAKEUPS, HID_DATA], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, text=True, env=env)
+        line = self.proc.stdout.readline()
+        assert line.startswith('UMOCKDEV_DIR='), line
+        self.dir = line.strip().split('=', 1)[1]
+
+    def env(self):
+        """The daemon's environment: the testbed, through umockdev's preload library."""
+        env = dict(os.environ)
+        env['UMOCKDEV_DIR'] = self.dir
+        env['LD_PRELOAD'] = 'libumockdev-preload.so.0'
+        # ASan wants to come first; the preload library is the only one before it.
+        env['ASAN_OPTIONS'] = sanitizer_options('ASAN_OPTIONS', 'verify_asan_link_order=0')
+        return env
+
+    def cmd(self, line):
+        """Sends one command; returns the lines printed before its "ok"."""
+        self.proc.stdin.write(line + '\n')
+        self.proc.stdin.flush()
+        out = []
+        while True:
+            reply = self.proc.stdout.readline()
+            assert reply, f'fakeups died on {line!r}'
+            reply = reply.rstrip('\n')
+            if reply == 'ok':
+                return out
+            assert not reply.startswith('error'), f'{line!r}: {reply}'
+            out.append(reply)
+
+    def features(self, dev, reports):
+        for r in reports:
+            self.cmd(f'feature {dev} {r}')
+
+    def input(self, dev, report):
+        # One report per read() on a real node; a pty joins what comes together.
+        self.cmd(f'input {dev} {report}')
+        time.sleep(0.2)
+
+    def sets(self, dev):
+        return [l[4:] for l in self.cmd(f'sets {dev}')]
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.stdin.write('quit\n')
+            self.proc.stdin.close()
+            self.proc.wait(10)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def usb_config(name, hook=None, poll=0.5, ups='vendor-id = "051d"', extra=''):
+    notify = f'notify {{\n command = {{"{hook.path}"}}\n}}' if hook else ''
+    text = f'''
+poll-interval = {poll}
+dead-time = {max(2 * poll, 15)}
+final-delay = 0.5
+status-socket = "{D}/{name}.sock"
+powerdown-flag = "{D}/{name}.flag"
+{extra}
+{notify}
+ups local {{
+    driver = "usb"
+    {ups}
+}}
+'''
+    return write(os.path.join(D, name + '.conf'), text)
+
+
+def run(fake, *args):
+    return nutfix.run([UPSAGENT, *args], timeout=30, env=fake.env())
+
+
+@case
+def usb_list_shows_the_upses_and_not_the_keyboard():
+    with FakeUPS() as fake:
+        out = expect_ok(run(fake, 'usb', 'list')).stdout
+        lines = out.splitlines()
+        assert len(lines) == 4, out
+        assert lines[0] == ('/dev/hidraw0  051d:0002  American Power Conversion Back-UPS ES '
+                            '850G2  serial 3B1234X56789'), out
+        assert 'ACPresent' in lines[1] and 'DelayBeforeShutdown' in lines[1], out
+        assert 'DelayBeforeStartup' not in lines[1], out
+        # Its descriptor is not in sysfs: read from the node.
+        assert lines[2].startswith('/dev/hidraw1  0764:0501  CPS CP1500PFCLCD'), out
+        assert 'ShutdownImminent' not in lines[3] and 'DelayBeforeStartup' in lines[3], out
+        devs = json.loads(expect_ok(run(fake, 'usb', 'list', '--json')).stdout)
+        assert [d['node'] for d in devs] == ['/dev/hidraw0', '/dev/hidraw1'], devs
+        assert devs[1]['vendor_id'] == '0764' and devs[1]['serial'] == 'CTHFQ2000123', devs
+
+
+@case
+def power_failure_to_low_battery_ends_in_a_dry_run_power_off():
+    hook = Hook(D, 'pf')
+    # Polls 20 s apart: ONBATT and LOWBATT can only come from the input reports.
+    conf = usb_config('pf', hook, poll=20)
+    with FakeUPS() as fake, Agent(conf, ('--dry-run',), env=fake.env()) as a:
+        a.wait_log(r'local: watching /dev/hidraw0: 051d:0002 American Power Conversion', 10)
+        fake.features(APC, ON_BATTERY)
+        start = time.monotonic()
+        fake.input(APC, '13 00')
+        t, _ = a.wait_log(r'\[ONBATT\]', 5)
+        assert t - start < 3, f'ONBATT {t - start:.1f} s after the input report'
+        fake.features(APC, LOW_BATTERY)
+        fake.input(APC, '14 01 00')
+        a.wait_log(r'\[LOWBATT\]', 5)
+        a.wait_log(r'dry run: would power off', 10)
+        assert a.wait_exit(10) == 0
+    assert a.events() == ['ONBATT', 'LOWBATT', 'SHUTDOWN'], a.events()
+    assert 'critical' in a.text() and 'COMMBAD' not in a.text(), a.text()
+
+
+@case
+def unplug_and_replug_without_a_restart():
+    hook = Hook(D, 'plug')
+    # Polls 10 s apart: losing and finding the UPS within 3 s is hot-plug's doing.
+    conf = usb_config('plug', hook, poll=10)
+    with FakeUPS() as fake, Agent(conf, ('--dry-run',), env=fake.env()) as a:
+        a.wait_log(r'watching /dev/hidraw0', 10)
+        st = expect_ok(status(f'{D}/plug.sock')).stdout
+        assert 'local (local): OL' in st and 'open /dev/hidraw0' in st, st
+        start = time.monotonic()
+        fake.cmd(f'unplug {APC}')
+        t, _ = a.wait_log(r'\[COMMBAD\]', 3)
+        assert a.count(r'local: /dev/hidraw0 was unplugged') == 1, a.text()
+        st = expect_ok(status(f'{D}/plug.sock')).stdout
+        assert 'no device' in st and 'was unplugged' in st, st
+        fake.cmd(f'plug {APC}')
+        a.wait_log(r'\[COMMOK\]', 3)
+        assert time.monotonic() - start < 6
+        # Plugged in again, it has a new node, as a real one often does.
+        assert a.count(r'local: watching /dev/hidraw3: 051d:0002') == 1, a.text()
+        # The device found again is read as before: a power failure still counts.
+        fake.features(APC, ON_BATTERY)
+        fake.input(APC, '13 00')
+        a.wait_log(r'\[ONBATT\]', 5)
+        assert a.proc.poll() is None, 'the daemon exited'
+    assert a.events() == ['COMMBAD', 'COMMOK', 'ONBATT'], a.events()
+
+
+@case
+def reports_that_fail_are_skipped_and_said_once():
+    hook = Hook(D, 'err')
+    conf = usb_config('err', hook)
+    with FakeUPS() as fake, Agent(conf, ('--dry-run',), env=fake.env()) as a:
+        a.wait_log(r'watching /dev/hidraw0', 10)
+        fake.cmd(f'fail {APC} 0c EPIPE')
+        fake.cmd(f'fail {APC} 16 EIO')
+        a.wait_log(r'local: /dev/hidraw0: feature report 0x0c: Broken pipe \(the UPS refused '
+                   r'the request\); skipped', 5)
+        a.wait_log(r'feature report 0x16: Input/output error \(the transfer failed\)', 5)
+        time.sleep(2)  # four more polls: each problem is said once
+        assert a.count(r'feature report 0x0c: Broken') == 1, a.text()
+        # The rest of the UPS is still read: a power failure still counts.
+        fake.features(APC, ON_BATTERY)
+        a.wait_log(r'\[ONBATT\]', 5)
+        fake.cmd(f'fail {APC} 13 ETIMEDOUT')
+        a.wait_log(r'feature report 0x13: Connection timed out \(the UPS did not answer', 5)
+        for r in ('0c', '13', '16'):
+            fake.cmd(f'heal {APC} {r}')
+        a.wait_log(r'feature report 0x0c answers again', 5)
+        # Every report failing is a failed poll, not a guess.
+        fake.cmd(f'failall {APC} EIO')
+        a.wait_log(r'\[COMMBAD\]', 5)
+        time.sleep(1.5)
+        assert a.count(r'local: /dev/hidraw0: no feature report answered') == 1, a.text()
+        fake.cmd(f'healall {APC}')
+        a.wait_log(r'\[COMMOK\]', 5)
+        # A UPS that answers on the interrupt pipe only lives on its input reports.
+        fake.cmd(f'failall {APC} EPIPE')
+        fake.input(APC, '13 00')
+        for _ in range(10):  # 2 s, four polls
+            fake.input(APC, '0c 31 10 00')
+        st = json.loads(expect_ok(status(f'{D}/err.sock', json=True)).stdout)
+        assert st['ups'][0]['last_poll_ok'] and st['ups'][0]['status'] == 'OB', st
+        assert a.proc.poll() is None, 'the daemon exited'
+    assert a.events() == ['ONBATT', 'COMMBAD', 'COMMOK'], a.events()
+
+
+@case
+def a_ups_that_cannot_be_read_is_said_and_found_later():
+    hook = Hook(D, 'broken')
+    conf = usb_config('broken', hook)
+    with FakeUPS() as fake:
+        fake.cmd(f'break {APC}')
+        with Agent(conf, ('--dry-run',), env=fake.env()) as a:
+            a.wait_log(r'local: /dev/hidraw0: cannot read the report descriptor: '
+                       r'Input/output error', 10)
+            a.wait_log(r'\[COMMBAD\]', 5)
+            time.sleep(1.5)
+            assert a.count(r'cannot read the report descriptor') == 1, a.text()
+            # No uevent: the next poll looks again.
+            fake.cmd(f'mend {APC}')
+            a.wait_log(r'local: watching /dev/hidraw0', 5)
+            a.wait_log(r'\[COMMOK\]', 5)
+    assert a.events() == ['COMMBAD', 'COMMOK'], a.events()
+
+
+@case
+def several_matching_upses_are_refused_by_name():
+    conf = usb_config('many', ups='')
+    with FakeUPS() as fake, Agent(conf, ('--dry-run',), env=fake.env()) as a:
+        a.wait_log(r'local: 2 UPSes match \(/dev/hidraw0 051d:0002 serial 3B1234X56789, '
+                   r'/dev/hidraw1 0764:0501 serial CTHFQ2000123\); pick one with', 10)
+        a.wait_log(r'\[COMMBAD\]', 5)
+    conf = usb_config('serial', ups='serial = "cthfq2000123"')
+    with FakeUPS() as fake, Agent(conf, ('--dry-run',), env=fake.env()) as a:
+        a.wait_log(r'local: watching /dev/hidraw1: 0764:0501 CPS CP1500PFCLCD', 10)
+    conf = usb_config('none', ups='vendor-id = "0463"')
+    with FakeUPS() as fake, Agent(conf, ('--dry-run',), env=fake.env()) as a:
+        a.wait_log(r'local: no UPS \(vendor-id 0463\) is plugged in; waiting for one', 10)
+
+
+def killpower_config(name):
+    text = f'''
+powerdown-flag = "{D}/{name}.flag"
+ups apc {{
+    driver = "usb"
+    vendor-id = "051d"
+}}
+ups cps {{
+    driver = "usb"
+    product-id = "0501"
+}}
+'''
+    return write(os.path.join(D, name + '.conf'), text)
+
+
+@case
+def killpower_sets_the_delays_only_with_the_flag():
+    conf = killpower_config('kp')
+    flag = os.path.join(D, 'kp.flag')
+    with FakeUPS() as fake:
+        res = expect_ok(run(fake, 'killpower', '--config', conf))
+        assert 'no power-down flag at' in res.stderr, res.stderr
+        assert fake.sets(APC) == [] and fake.sets(CPS) == []
+        # Not the flag's content: an unrelated file never cuts the power.
+        write(flag, 'something else\n', 0o644)
+        expect_ok(run(fake, 'killpower', '--config', conf))
+        assert fake.sets(APC) == [] and fake.sets(CPS) == []
+        write(flag, 'upsagent-shutdown-file\n', 0o644)
+        res = expect_ok(run(fake, 'killpower', '--config', conf))
+        # APC: 20 s, no DelayBeforeStartup (it comes back by itself).
+        assert fake.sets(APC) == ['15 14 00'], fake.sets(APC)
+        # CyberPower counts minutes: off in 1 min, on after 2 (startup first).
+        assert fake.sets(CPS) == ['16 02 00', '15 01 00'], fake.sets(CPS)
+        assert 'apc: /dev/hidraw0: the UPS turns its output off in 20 s' in res.stderr, res.stderr
+        assert 'cps: /dev/hidraw1: the UPS turns its output off in 60 s' in res.stderr
+    with FakeUPS() as fake:
+        res = expect_ok(run(fake, 'killpower', '--config', conf, '--delay', '120'))
+        assert fake.sets(APC) == ['15 78 00'], fake.sets(APC)
+        assert fake.sets(CPS) == ['16 03 00', '15 02 00'], fake.sets(CPS)
+        fake.cmd(f'unplug {CPS}')
+        res = run(fake, 'killpower', '--config', conf)
+        assert res.returncode == 1, res
+        assert 'cps: no UPS (product-id 0501) is plugged in' in res.stderr, res.stderr
+        assert fake.sets(APC) == ['15 78 00', '15 14 00'], fake.sets(APC)
+
+
+@case
+def a_ups_without_report_ids_is_read_and_told():
+    conf = usb_config('tiny', ups='vendor-id = "16d0"', extra='')
+    with FakeUPS() as fake:
+        fake.cmd(f'plug {TINY}')
+        with Agent(conf, ('--dry-run',), env=fake.env()) as a:
+            a.wait_log(r'local: watching /dev/hidraw3: 16d0:0f00 Example Tiny UPS', 10)
+            # Feature reports start with ID 0, input reports carry no ID byte:
+            # charge 50 %, ACPresent 0.
+            fake.cmd(f'feature {TINY} 00 32 00 ff ff')
+            fake.input(TINY, '32 00')
+            a.wait_log(r'\[ONBATT\]', 5)
+            st = json.loads(expect_ok(status(f'{D}/tiny.sock', json=True)).stdout)
+            assert st['ups'][0]['status'] == 'OB' and st['ups'][0]['last_poll_ok'], st
+        write(os.path.join(D, 'tiny.flag'), 'upsagent-shutdown-file\n', 0o644)
+        expect_ok(run(fake, 'killpower', '--config', conf))
+        # ID 0 first, as SET_FEATURE wants it; the other fields as the UPS had them.
+        assert fake.sets(TINY) == ['00 32 00 14 00'], fake.sets(TINY)
+
+
+@case
+def the_shutdown_hook_runs_killpower_for_a_power_off_only():
+    hook = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'etc',
+                        'upsagent-killpower.shutdown')
+    calls = os.path.join(D, 'hook.calls')
+    fake = write(os.path.join(D, 'fake-upsagent'), f'#!/bin/sh\necho "$*" >> {calls}\n', 0o755)
+    for verb in ('halt', 'reboot', 'kexec', 'poweroff'):
+        res = nutfix.run([hook, verb], timeout=10, env={'PATH': '/usr/bin:/bin', 'UPSAGENT': fake})
+        assert res.returncode == 0 and res.stderr == '', (verb, res)
+    with open(calls, encoding='utf-8') as f:
+        assert f.read() == 'killpower\n'
+
+
+if __name__ == '__main__':
+    raise SystemExit(main())
