@@ -11,7 +11,7 @@ import subprocess
 import time
 
 from agentfix import Agent, Hook, status, write
-from harness import UPSAGENT, case, expect_ok, main, nutfix, workdir
+from harness import SLOW, UPSAGENT, case, expect_ok, main, nutfix, workdir
 
 D = workdir()
 FAKEUPS = os.environ['FAKEUPS']
@@ -148,7 +148,8 @@ def power_failure_to_low_battery_ends_in_a_dry_run_power_off():
         fake.input(APC, '14 01 00')
         a.wait_log(r'\[LOWBATT\]', 5)
         a.wait_log(r'dry run: would power off', 10)
-        assert a.wait_exit(10) == 0
+        code = a.wait_exit(10 * SLOW)
+        assert code == 0, f'exit {code}:\n' + a.text()[-4000:]
     assert a.events() == ['ONBATT', 'LOWBATT', 'SHUTDOWN'], a.events()
     assert 'critical' in a.text() and 'COMMBAD' not in a.text(), a.text()
 
