@@ -2,7 +2,7 @@
 /*
  * libFuzzer target for the configuration parser: any byte string, written
  * to a file, must load or fail with messages; never crash, hang or leak.
- * With -DFUZZ_STANDALONE it replays files given as arguments.
+ * test/fuzz/replay.c replays its seeds in every build.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -35,24 +35,3 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	close(fd);
 	return 0;
 }
-
-#ifdef FUZZ_STANDALONE
-int main(int argc, char **argv)
-{
-	for (int i = 1; i < argc; i++) {
-		FILE *f = fopen(argv[i], "rb");
-		uint8_t *buf = malloc(1 << 20);
-		size_t n;
-
-		if (!f || !buf) {
-			fprintf(stderr, "cannot read %s\n", argv[i]);
-			return 1;
-		}
-		n = fread(buf, 1, 1 << 20, f);
-		fclose(f);
-		LLVMFuzzerTestOneInput(buf, n);
-		free(buf);
-	}
-	return 0;
-}
-#endif

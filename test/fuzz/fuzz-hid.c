@@ -3,9 +3,8 @@
  * libFuzzer target for the HID parser and the Power Device Class mapping:
  * the input is a report descriptor; when it parses, every report it declares
  * is decoded from bytes taken out of the input itself, and every formatting
- * and report-building path runs. Built with -DFUZZ_STANDALONE it is a plain
- * program that replays files (or every file in a directory) given as
- * arguments, so gcc builds and the test suite can run the seed corpus.
+ * and report-building path runs. test/fuzz/replay.c replays its seeds in
+ * every build, without clang.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -127,60 +126,3 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	hid_desc_free(d);
 	return 0;
 }
-
-#ifdef FUZZ_STANDALONE
-#include <dirent.h>
-#include <stdio.h>
-#include <sys/stat.h>
-
-static int replay_file(const char *path)
-{
-	static uint8_t buf[1 << 20];
-	FILE *f = fopen(path, "re");
-	size_t n;
-
-	if (!f) {
-		perror(path);
-		return -1;
-	}
-	n = fread(buf, 1, sizeof(buf), f);
-	fclose(f);
-	LLVMFuzzerTestOneInput(buf, n);
-	return 0;
-}
-
-static int replay(const char *path)
-{
-	struct stat st;
-	struct dirent *de;
-	char child[4096];
-	DIR *dir;
-	int r = 0;
-
-	if (stat(path, &st) < 0 || !S_ISDIR(st.st_mode))
-		return replay_file(path);
-	dir = opendir(path);
-	if (!dir) {
-		perror(path);
-		return -1;
-	}
-	while ((de = readdir(dir)))
-		if (de->d_name[0] != '.') {
-			snprintf(child, sizeof(child), "%s/%s", path, de->d_name);
-			if (replay_file(child) < 0)
-				r = -1;
-		}
-	closedir(dir);
-	return r;
-}
-
-int main(int argc, char *argv[])
-{
-	int r = 0;
-
-	for (int i = 1; i < argc; i++)
-		if (replay(argv[i]) < 0)
-			r = 1;
-	return r;
-}
-#endif

@@ -5,8 +5,7 @@
  * must agree), the reply parser and a LIST collector; every line's words are
  * rebuilt with proto_build() and must split back to the same words.
  *
- * With -DFUZZ_STANDALONE this is a plain program that runs each file named
- * on the command line once, so CI can replay the seed corpus without clang.
+ * test/fuzz/replay.c replays its seeds in every build, without clang.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -194,47 +193,3 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	return 0;
 }
-
-#ifdef FUZZ_STANDALONE
-static int replay(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	uint8_t *buf = NULL;
-	size_t n = 0, cap = 0;
-
-	if (!f) {
-		perror(path);
-		return -1;
-	}
-	for (;;) {
-		if (n == cap) {
-			uint8_t *nb = realloc(buf, cap = cap ? 2 * cap : 4096);
-
-			if (!nb)
-				abort();
-			buf = nb;
-		}
-		size_t k = fread(buf + n, 1, cap - n, f);
-
-		n += k;
-		if (k == 0)
-			break;
-	}
-	fclose(f);
-	LLVMFuzzerTestOneInput(buf, n);
-	free(buf);
-	return 0;
-}
-
-int main(int argc, char **argv)
-{
-	int failed = 0;
-
-	for (int i = 1; i < argc; i++)
-		if (replay(argv[i]) < 0)
-			failed++;
-	fprintf(stderr, "fuzz-proto: %d inputs replayed, %d unreadable\n", argc - 1 - failed,
-		failed);
-	return failed ? 1 : 0;
-}
-#endif

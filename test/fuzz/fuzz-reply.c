@@ -4,7 +4,7 @@
  * parsed, fed to each kind of pending request (GET, LIST, a command, any
  * line) the way a session does. Any byte string must end every request in
  * an answer, a refusal or an error; never a crash or unbounded memory.
- * With -DFUZZ_STANDALONE it replays files given as arguments.
+ * test/fuzz/replay.c replays its seeds in every build.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -81,24 +81,3 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	request_free(r);
 	return 0;
 }
-
-#ifdef FUZZ_STANDALONE
-int main(int argc, char **argv)
-{
-	for (int i = 1; i < argc; i++) {
-		FILE *f = fopen(argv[i], "rb");
-		uint8_t *buf = malloc(1 << 20);
-		size_t n;
-
-		if (!f || !buf) {
-			fprintf(stderr, "cannot read %s\n", argv[i]);
-			return 1;
-		}
-		n = fread(buf, 1, 1 << 20, f);
-		fclose(f);
-		LLVMFuzzerTestOneInput(buf, n);
-		free(buf);
-	}
-	return 0;
-}
-#endif
