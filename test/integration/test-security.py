@@ -8,6 +8,7 @@
   nor in its command line, environment or log."""
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -109,14 +110,19 @@ def nobody_can_read(pid):
 def process_is_not_dumpable():
     """Another process of the same user may not read its memory (ptrace
     rules for a non-dumpable process); a control process shows it could."""
+    # nobody must be able to run it: a copy in this script's own directory
+    # (the build tree may sit under a private temporary directory).
+    binary = os.path.join(D, 'upsagent-nobody')
+    shutil.copy(UPSAGENT, binary)
+    os.chmod(binary, 0o755)
     with nutfix.Hostile('silent') as h:
-        p = subprocess.Popen(['runuser', '-u', 'nobody', '--', UPSAGENT, 'query', '--tls=off',
+        p = subprocess.Popen(['runuser', '-u', 'nobody', '--', binary, 'query', '--tls=off',
                               '--timeout=20', f'ups1@127.0.0.1:{h.port}'],
                              stderr=subprocess.DEVNULL)
         control = subprocess.Popen(['runuser', '-u', 'nobody', '--', 'sleep', '30'])
         try:
             nutfix.wait_for(lambda: h.received, 10, 'the query to connect')
-            agent = nutfix.run(['pgrep', '-u', 'nobody', '-x', 'upsagent']).stdout.split()
+            agent = nutfix.run(['pgrep', '-u', 'nobody', '-f', binary]).stdout.split()
             sleeper = nutfix.run(['pgrep', '-u', 'nobody', '-x', 'sleep']).stdout.split()
             assert agent and sleeper, (agent, sleeper)
             assert nobody_can_read(sleeper[0]), 'the control process should be readable'
@@ -128,6 +134,8 @@ def process_is_not_dumpable():
 
 
 def memory_holds(pid, needle):
+    """Scans every readable mapping in 1 MiB pieces (overlapping by the needle).
+    Mappings over 1 GiB are address space a sanitizer reserved, not data."""
     needle = needle.encode()
     with open(f'/proc/{pid}/maps') as maps, open(f'/proc/{pid}/mem', 'rb', 0) as mem:
         for line in maps:
@@ -135,12 +143,15 @@ def memory_holds(pid, needle):
             if 'r' not in fields[1] or (len(fields) > 5 and fields[5].startswith('[v')):
                 continue
             start, end = (int(x, 16) for x in fields[0].split('-'))
-            try:
-                mem.seek(start)
-                if needle in mem.read(end - start):
-                    return True
-            except (OSError, ValueError, OverflowError):
+            if end - start > 1 << 30:
                 continue
+            for at in range(start, end, 1 << 20):
+                try:
+                    mem.seek(at)
+                    if needle in mem.read(min((1 << 20) + len(needle), end - at)):
+                        return True
+                except (OSError, ValueError, OverflowError):
+                    break
     return False
 
 
