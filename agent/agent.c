@@ -26,10 +26,16 @@ void agent_events(struct agent *a, struct watch *w, const enum monitor_event *ev
 		notify_event(a, w, ev[i]);
 }
 
-/* STATUS= for systemctl status: what is watched and how it stands. */
+/* The STATUS= last sent; "" after another STATUS= went out. */
+static char status_sent[512];
+
+/* STATUS= for systemctl status: what is watched and how it stands. Sent
+ * only when it changed: every poll ends here, a thousand sessions poll 200
+ * times a second, and each STATUS= is a datagram to systemd (~60 us here,
+ * bench/footprint-vs-upsmon). */
 static void agent_notify_status(struct agent *a)
 {
-	char buf[512];
+	char buf[sizeof(status_sent)];
 	size_t used;
 
 	used =
@@ -40,6 +46,9 @@ static void agent_notify_status(struct agent *a)
 		used += (size_t)snprintf(buf + used, sizeof(buf) - used, "%s%s %s", i ? ", " : "",
 					 w->ups->name, w->last_ok ? w->last_status : "no data");
 	}
+	if (strcmp(buf, status_sent) == 0)
+		return;
+	memcpy(status_sent, buf, sizeof(status_sent));
 	(void)sd_notify(0, buf);
 }
 
@@ -135,6 +144,7 @@ static void agent_act(struct agent *a, const struct host_action *act)
 		break;
 	case HOST_ACTION_NOTIFY_SHUTDOWN:
 		(void)sd_notify(0, "STATUS=Shutting down: the UPS power is running out");
+		status_sent[0] = '\0';
 		notify_event(a, NULL, CONFIG_EVENT_SHUTDOWN);
 		break;
 	case HOST_ACTION_WRITE_POWERDOWN_FLAG:
@@ -189,6 +199,33 @@ void agent_update(struct agent *a)
 	free(act);
 	agent_arm_deadline(a, now);
 	agent_notify_status(a);
+}
+
+/* Deciding for the host costs O(UPSes): with a thousand sessions, done after
+ * every poll it was most of the agent's CPU (bench/scale). It cannot come out
+ * differently when the host is only watching, the poll changed nothing shown,
+ * this UPS's verdict is the one the host has, and its next deadline is not
+ * earlier than the timer already armed; the deadline timer and the next
+ * change catch everything else. */
+void agent_poll_done(struct agent *a, struct watch *w, bool changed)
+{
+	const struct host_ups *hu = &a->host_ups[w->index];
+	uint64_t now = agent_now(a), armed = 0, next;
+	const char *reason = NULL;
+	int enabled = SD_EVENT_OFF;
+
+	if (changed || a->host.state != HOST_STATE_WATCHING ||
+	    monitor_critical(&w->monitor, now, &reason) != hu->critical || reason != hu->reason) {
+		agent_update(a);
+		return;
+	}
+	next = monitor_next_deadline(&w->monitor, now);
+	if (next == MONITOR_NEVER)
+		return;
+	(void)sd_event_source_get_enabled(a->deadline_timer, &enabled);
+	(void)sd_event_source_get_time(a->deadline_timer, &armed);
+	if (enabled == SD_EVENT_OFF || next < armed)
+		agent_update(a);
 }
 
 static int on_deadline(sd_event_source *s, uint64_t usec, void *userdata)

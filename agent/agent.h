@@ -80,6 +80,8 @@ struct agent {
 /* agent.c */
 int agent_run(const char *config_path, bool dry_run);
 void agent_update(struct agent *a);
+/* After a poll of w; changed: it brought events or changed what status shows. */
+void agent_poll_done(struct agent *a, struct watch *w, bool changed);
 void agent_events(struct agent *a, struct watch *w, const enum monitor_event *ev, size_t n);
 uint64_t agent_now(const struct agent *a);
 

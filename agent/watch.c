@@ -13,6 +13,7 @@
 #include "agent.h"
 #include "log.h"
 #include "sim.h"
+#include "tls-cache.h"
 
 /* Poll timers need no precision finer than this; coarse timers batch wake-ups. */
 #define POLL_ACCURACY (10 * USEC_PER_MSEC)
@@ -87,7 +88,7 @@ struct watch *watch_free(struct watch *w)
 		conn_close(w->conn); /* LOGOUT is best effort: the socket goes with the unref */
 		w->conn = conn_unref(w->conn);
 	}
-	tls_creds_free(w->creds);
+	tls_cache_put(w->creds); /* shared with every session of the same TLS options */
 	free(w->upsname);
 	free(w);
 	return NULL;
@@ -107,8 +108,11 @@ const char *watch_state(const struct watch *w)
 void watch_result(struct watch *w, const struct status_snapshot *s, const char *error)
 {
 	enum monitor_event ev[MONITOR_EVENTS_MAX];
+	char shown[sizeof(w->last_status)];
+	bool was_ok = w->last_ok;
 	size_t n;
 
+	memcpy(shown, w->last_status, sizeof(shown));
 	w->last_poll = agent_now(w->agent);
 	w->last_ok = s != NULL;
 	if (s)
@@ -121,7 +125,8 @@ void watch_result(struct watch *w, const struct status_snapshot *s, const char *
 	agent_events(w->agent, w, ev, n);
 	if (s && monitor_holding(&w->monitor, w->last_poll))
 		watch_query_numlogins(w);
-	agent_update(w->agent);
+	agent_poll_done(w->agent, w,
+			n > 0 || was_ok != w->last_ok || strcmp(shown, w->last_status) != 0);
 }
 
 static void poll_finish(struct watch *w)
@@ -194,7 +199,10 @@ static void poll_net(struct watch *w)
 	}
 	w->polling = true;
 	for (size_t i = 0; i < ELEMENTSOF(var_slots); i++) {
-		if (i == 3 && !alarm)
+		/* Only what the thresholds need: without battery-charge-low and
+		 * runtime-low a poll is one request and one reply (TLS record). */
+		if ((i == 1 && w->ups->charge_low < 0) || (i == 2 && w->ups->runtime_low < 0) ||
+		    (i == 3 && !alarm))
 			continue;
 		if (conn_get_var(w->conn, var_slots[i].name, on_var, (void *)&var_slots[i]) < 0)
 			w->poll_failed = true;
@@ -312,6 +320,26 @@ static void watch_connect(struct watch *w)
 		log_error("%s: cannot start a session: %s", w->ups->name, strerror(-r));
 }
 
+/* Sessions share slots at least this far apart: a thousand sessions polled
+ * every 5 s then wake the agent 20 times a second for ten polls each, not
+ * 200 times for one or two (a wake-up costs more than a poll: bench/scale). */
+#define SLOT_MIN (50 * USEC_PER_MSEC)
+
+/* This watch's place in one interval: when it first connects, and then
+ * polls (one interval later, and every interval after that). */
+static uint64_t watch_slot(const struct watch *w)
+{
+	const struct agent *a = w->agent;
+	uint64_t interval = a->config->poll_interval, n = a->n_watches ? a->n_watches : 1;
+	uint64_t slots = interval / SLOT_MIN;
+
+	if (slots == 0)
+		slots = 1;
+	if (slots > n)
+		slots = n;
+	return interval * (w->index * slots / n) / slots;
+}
+
 static int watch_setup_net(struct watch *w)
 {
 	const struct config_ups *u = w->ups;
@@ -340,7 +368,7 @@ static int watch_setup_net(struct watch *w)
 		log_warning("%s: tls is off: the session with %s%s crosses the network in "
 			    "plaintext",
 			    u->name, u->server, u->user ? ", password included," : "");
-	else if ((r = tls_creds_new(&o, &w->creds, err, sizeof(err))) < 0)
+	else if ((r = tls_cache_get(&o, &w->creds, err, sizeof(err))) < 0)
 		return log_error_errno(r, "%s: %s", u->name, err);
 	cc.creds = w->creds;
 	r = conn_new(w->agent->event, &cc, &watch_callbacks, w, &w->conn);
@@ -349,10 +377,18 @@ static int watch_setup_net(struct watch *w)
 				      POLL_ACCURACY, on_reconnect_timer, w);
 	if (r >= 0)
 		r = sd_event_source_set_enabled(w->reconnect_timer, SD_EVENT_OFF);
+	/* Connects are spread over one interval like the polls: a thousand
+	 * TLS handshakes at once swamp the servers, and time out there. */
+	if (r >= 0 && watch_slot(w) > 0) {
+		r = sd_event_source_set_time(w->reconnect_timer, w->started + watch_slot(w));
+		if (r >= 0)
+			r = sd_event_source_set_enabled(w->reconnect_timer, SD_EVENT_ONESHOT);
+	}
 	if (r < 0)
 		return log_error_errno(r, "%s: cannot set up the session: %s", u->name,
 				       strerror(-r));
-	watch_connect(w);
+	if (watch_slot(w) == 0)
+		watch_connect(w);
 	return 0;
 }
 
@@ -361,9 +397,13 @@ int watch_start(struct watch *w)
 	struct agent *a = w->agent;
 	/* Spread the first polls over one interval: a thousand sessions must
 	 * not all poll in the same millisecond. The last one polls one
-	 * interval after start, so no gap between polls exceeds an interval. */
+	 * interval after start, so no gap between polls exceeds an interval.
+	 * A session polls as soon as it is up, then one interval after the
+	 * slot it connected at. */
 	uint64_t offset =
-	    a->config->poll_interval * (w->index + 1) / (a->n_watches ? a->n_watches : 1);
+	    w->ups->driver == CONFIG_DRIVER_NET
+		? watch_slot(w) + a->config->poll_interval
+		: a->config->poll_interval * (w->index + 1) / (a->n_watches ? a->n_watches : 1);
 	int r;
 
 	w->started = agent_now(a);

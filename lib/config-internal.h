@@ -16,7 +16,7 @@
 #define CONFIG_ERRORS_MAX   50	 /* then stop: a binary file is not worth more */
 #define CONFIG_LIST_MAX	    1000 /* values in one list (a sim script is the longest) */
 #define CONFIG_VALUES_MAX   20000
-#define CONFIG_SECTIONS_MAX 256
+#define CONFIG_SECTIONS_MAX 1152 /* CONFIG_UPS_MAX ups + CONFIG_HOOKS_MAX notify, and more */
 
 /* Where libconfuse saw each value: it keeps no line numbers of its own. */
 struct config_line {

@@ -23,7 +23,7 @@
 #define POLL_TIMEOUT_DEFAULT   (5 * USEC_PER_SEC)
 #define HOOK_TIMEOUT_DEFAULT   (30 * USEC_PER_SEC)
 #define POWER_VALUE_MAX	       1000
-#define CONFIG_UPS_MAX	       128
+#define CONFIG_UPS_MAX	       1024 /* one agent watching a thousand sessions: bench/scale */
 #define CONFIG_HOOKS_MAX       64
 #define POWERDOWN_FLAG_DEFAULT "/run/upsagent/killpower"
 #define STATUS_SOCKET_DEFAULT  "/run/upsagent/status.sock"
