@@ -17,7 +17,6 @@ are only ever compared with each other.
 """
 import contextlib
 import os
-import random
 import select
 import signal
 import socket
@@ -36,7 +35,7 @@ NUTLIB = '/lib/nut'
 BUILD = os.path.join(TOP, 'build-bench')
 # What the benchmarks need beyond test/deps (which installs NUT, the build
 # tools, dbus and python3-dbusmock).
-EXTRA_PACKAGES = ['valgrind', 'time', 'util-linux', 'dbus-daemon', 'python3-dbusmock']
+EXTRA_PACKAGES = ['valgrind', 'util-linux', 'dbus-daemon', 'python3-dbusmock']
 
 
 def log(msg):
@@ -129,18 +128,6 @@ def cpu_ns(pids):
     return total
 
 
-def cpu_ticks_s(pids):
-    """utime+stime of pids from /proc/PID/stat (dead threads included), seconds."""
-    hz = os.sysconf('SC_CLK_TCK')
-    total = 0
-    for pid in pids:
-        with contextlib.suppress(OSError), open(f'/proc/{pid}/stat') as f:
-            data = f.read()
-            rest = data[data.rindex(')') + 2:].split()
-            total += int(rest[11]) + int(rest[12])
-    return total / hz
-
-
 def _status_kib(pid, key):
     with open(f'/proc/{pid}/status') as f:
         for line in f:
@@ -181,12 +168,6 @@ def uss_kib(pids):
     return total
 
 
-def threads(pid):
-    with contextlib.suppress(OSError):
-        return len(os.listdir(f'/proc/{pid}/task'))
-    return 0
-
-
 def connections(pids):
     """The TCP connections of pids' sockets: {(local port, remote port)}."""
     inodes = set()
@@ -223,7 +204,8 @@ def established(pid, server_ports):
             next(f)
             for line in f:
                 w = line.split()
-                if w[3] == '01' and w[9] in inodes and int(w[2].rsplit(':', 1)[1], 16) in server_ports:
+                remote = int(w[2].rsplit(':', 1)[1], 16)
+                if w[3] == '01' and w[9] in inodes and remote in server_ports:   # ESTABLISHED
                     n += 1
     return n
 
@@ -644,7 +626,3 @@ def quantile(xs, q):
         return None
     s = sorted(xs)
     return s[min(len(s) - 1, int(q * len(s)))]
-
-
-def rand_phase(interval, rng=random):
-    return rng.uniform(0, interval)
