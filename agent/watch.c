@@ -181,11 +181,25 @@ static void on_var(struct conn *c, int error, const struct conn_reply *reply, vo
 		poll_finish(w);
 }
 
+/* The first session since start is still being set up (queued behind other
+ * hosts' handshakes at a busy upsd, say): that is not a lost UPS yet. Its
+ * timeouts bound the attempt; once it fails the next poll says so. A UPS
+ * never heard from counts as healthy either way, so waiting risks nothing. */
+static bool poll_wait_first_session(const struct watch *w)
+{
+	enum conn_state st = conn_get_state(w->conn);
+
+	return !w->monitor.heard && w->failures == 0 &&
+	       (st == CONN_CONNECTING || st == CONN_HANDSHAKE || st == CONN_SETUP);
+}
+
 /* ups.status plus what the thresholds need, as one pipelined batch. */
 static void poll_net(struct watch *w)
 {
 	bool alarm = status_has(&w->monitor.last, STATUS_ALARM);
 
+	if (w->conn && poll_wait_first_session(w))
+		return;
 	if (!w->conn || conn_get_state(w->conn) != CONN_READY) {
 		watch_result(w, NULL, w->last_error[0] ? w->last_error : "not connected");
 		if (!w->conn || conn_get_state(w->conn) == CONN_IDLE)

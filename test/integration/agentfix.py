@@ -54,6 +54,7 @@ class Agent:
     def __init__(self, config, args=('--dry-run',), env=None, prefix=()):
         self.lines = []
         self._cond = threading.Condition()
+        self.started = time.monotonic()
         self.proc = subprocess.Popen([*prefix, *WRAPPER, UPSAGENT, 'run', '--config', config,
                                       *args],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,

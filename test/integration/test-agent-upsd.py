@@ -44,10 +44,10 @@ ups {name} {{
 '''
 
 
-def config(name, hook, sections, host_sync=15, final_delay=0):
+def config(name, hook, sections, host_sync=15, final_delay=0, poll=POLL):
     return write(os.path.join(D, name + '.conf'), f'''
-poll-interval = {POLL}
-dead-time = 3
+poll-interval = {poll}
+dead-time = {max(3, 2 * poll)}
 host-sync = {host_sync}
 final-delay = {final_delay}
 powerdown-flag = "{D}/{name}.killpower"
@@ -141,7 +141,27 @@ def black_holed_server_does_not_delay_the_other():
             assert seen < (POLL + 1.5) * SLOW, seen
             hook.wait('ONBATT', 5)
             a.wait_log(r'hole: .*(no reply|timed out)', 20)
+            # Never up, and its attempt failed: a lost UPS, told once.
+            a.wait_log(r'hole: .*\[COMMBAD\]', POLL + 3)
     reset_ups()
+
+
+@case
+def slow_first_session_is_not_a_lost_ups():
+    """A server slow to let the first session in (each setup reply 0.5 s
+    late: 2.5 s in all, USERNAME, PASSWORD and LOGIN pipelined, each within
+    the 2 s poll-timeout) while the first poll is due after 2 s: no COMMBAD
+    while the attempt is still going; it comes up and polls."""
+    hook = Hook(D, 'slow')
+    with nutfix.Hostile('fake-upsd', certs=CERTS, setup_delay=0.5) as slow:
+        conf = config('slow', hook, [
+            ups_section('slow', 'monsecondary', 'secondary', port=slow.port)], poll=2)
+        with Agent(conf, ('--dry-run',)) as a:
+            t, _ = a.wait_log(r'slow: connected to localhost', 15)
+            assert t - a.started > 2, t - a.started  # the setup did outlast the first poll
+            slow.wait_received('GET VAR ups1 ups.status', 5 * SLOW)
+            assert 'COMMBAD' not in a.events(), a.events()
+            assert 'COMMBAD' not in hook.types(), hook.types()
 
 
 def private_resolver(dns):
