@@ -440,7 +440,9 @@ static void agent_stop(struct agent *a)
 {
 	(void)sd_notify(0, "STOPPING=1");
 	control_close(a);
+	a->stopping = true;
 	agent_free_watches(a);
+	gate_free_all(a->gates);
 	a->deadline_timer = sd_event_source_disable_unref(a->deadline_timer);
 	a->hooks = hooks_free(a->hooks);
 	config_free(a->config);

@@ -37,6 +37,10 @@ struct watch {
 	struct conn *conn;
 	sd_event_source *reconnect_timer;
 	unsigned failures; /* consecutive failed sessions, for the backoff */
+	struct gate *gate; /* set-ups to this server, a few at a time */
+	bool gate_held;	   /* this session's set-up is under way */
+	bool gate_queued;  /* waiting for its turn to set up */
+	struct watch *gate_next;
 
 	struct usb_watch *usb; /* usb: watch-usb.c */
 
@@ -62,6 +66,7 @@ struct agent {
 
 	struct watch **watches;
 	struct host_ups *host_ups;
+	struct gate *gates; /* one per server host, kept across reloads */
 	size_t n_watches;
 	struct host host;
 	sd_event_source *deadline_timer; /* monitor and host deadlines */
@@ -75,6 +80,7 @@ struct agent {
 
 	uint64_t started;
 	int exit_code;
+	bool stopping; /* freeing everything: start no more sessions */
 };
 
 /* agent.c */
@@ -95,6 +101,17 @@ void watch_query_numlogins(struct watch *w);
 const char *watch_state(const struct watch *w);
 /* A poll's outcome for the monitor: a snapshot, or NULL and why not. */
 void watch_result(struct watch *w, const struct status_snapshot *s, const char *error);
+
+/* gate.c: session set-ups let in GATE_SETUPS_MAX at a time per server. */
+#define GATE_SETUPS_MAX 16
+struct gate;
+int gate_find(struct gate **list, const char *server, struct gate **ret);
+void gate_free_all(struct gate *list);
+/* True: go ahead (leave when the set-up ends); false: w waits in line. */
+bool gate_enter(struct gate *g, struct watch *w);
+/* Ends w's turn or its wait; then gate_admit() until NULL gives the next ones. */
+void gate_leave(struct gate *g, struct watch *w);
+struct watch *gate_admit(struct gate *g);
 
 /* watch-usb.c: driver = "usb" */
 int usb_watch_start(struct watch *w);

@@ -20,6 +20,7 @@
 
 static void watch_poll(struct watch *w);
 static void watch_connect(struct watch *w);
+static void watch_gate_done(struct watch *w);
 
 static int watch_make_upsname(struct watch *w)
 {
@@ -88,6 +89,7 @@ struct watch *watch_free(struct watch *w)
 		conn_close(w->conn); /* LOGOUT is best effort: the socket goes with the unref */
 		w->conn = conn_unref(w->conn);
 	}
+	watch_gate_done(w);
 	tls_cache_put(w->creds); /* shared with every session of the same TLS options */
 	free(w->upsname);
 	free(w);
@@ -100,6 +102,8 @@ const char *watch_state(const struct watch *w)
 		return "simulated";
 	if (w->ups->driver == CONFIG_DRIVER_USB)
 		return usb_watch_state(w);
+	if (w->gate_queued)
+		return "waiting"; /* for its turn to set up: gate.c */
 	return w->conn ? conn_state_to_string(conn_get_state(w->conn)) : "idle";
 }
 
@@ -190,7 +194,7 @@ static bool poll_wait_first_session(const struct watch *w)
 	enum conn_state st = conn_get_state(w->conn);
 
 	return !w->monitor.heard && w->failures == 0 &&
-	       (st == CONN_CONNECTING || st == CONN_HANDSHAKE || st == CONN_SETUP);
+	       (w->gate_queued || st == CONN_CONNECTING || st == CONN_HANDSHAKE || st == CONN_SETUP);
 }
 
 /* ups.status plus what the thresholds need, as one pipelined batch. */
@@ -268,11 +272,45 @@ static int on_poll_timer(sd_event_source *s, uint64_t usec, void *userdata)
 
 /* ---- the session ------------------------------------------------------ */
 
+static void watch_conn_start(struct watch *w);
+
+/* w's set-up has ended, or w goes away: the next in line may start. */
+static void watch_gate_done(struct watch *w)
+{
+	struct watch *next;
+
+	if (!w->gate)
+		return;
+	gate_leave(w->gate, w);
+	if (w->agent->stopping)
+		return;
+	while ((next = gate_admit(w->gate)))
+		watch_conn_start(next);
+}
+
+static void watch_conn_start(struct watch *w)
+{
+	int r = conn_start(w->conn);
+
+	if (r < 0 && r != -EBUSY) {
+		log_error("%s: cannot start a session: %s", w->ups->name, strerror(-r));
+		watch_gate_done(w);
+	}
+}
+
+static void watch_connect(struct watch *w)
+{
+	/* Otherwise its turn comes when another set-up to the server ends. */
+	if (gate_enter(w->gate, w))
+		watch_conn_start(w);
+}
+
 static void on_ready(struct conn *c, void *userdata)
 {
 	struct watch *w = userdata;
 	char desc[128];
 
+	watch_gate_done(w);
 	if (w->failures > 0 || !w->last_ok)
 		log_info("%s: connected to %s (%s, protocol %s)", w->ups->name, conn_peer(c),
 			 conn_describe(c, desc, sizeof(desc)), conn_protocol_version(c));
@@ -304,6 +342,7 @@ static void on_closed(struct conn *c, int error, const char *message, void *user
 {
 	struct watch *w = userdata;
 
+	watch_gate_done(w);
 	if (error == 0)
 		return;
 	/* One line per change of failure, not per retry: a server down for an
@@ -326,13 +365,6 @@ static const struct conn_callbacks watch_callbacks = {
     .closed = on_closed,
 };
 
-static void watch_connect(struct watch *w)
-{
-	int r = conn_start(w->conn);
-
-	if (r < 0 && r != -EBUSY)
-		log_error("%s: cannot start a session: %s", w->ups->name, strerror(-r));
-}
 
 /* Sessions share slots at least this far apart: a thousand sessions polled
  * every 5 s then wake the agent 20 times a second for ten polls each, not
@@ -385,7 +417,9 @@ static int watch_setup_net(struct watch *w)
 	else if ((r = tls_cache_get(&o, &w->creds, err, sizeof(err))) < 0)
 		return log_error_errno(r, "%s: %s", u->name, err);
 	cc.creds = w->creds;
-	r = conn_new(w->agent->event, &cc, &watch_callbacks, w, &w->conn);
+	r = gate_find(&w->agent->gates, u->server, &w->gate);
+	if (r >= 0)
+		r = conn_new(w->agent->event, &cc, &watch_callbacks, w, &w->conn);
 	if (r >= 0)
 		r = sd_event_add_time(w->agent->event, &w->reconnect_timer, CLOCK_MONOTONIC, 0,
 				      POLL_ACCURACY, on_reconnect_timer, w);
