@@ -8,9 +8,11 @@
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "macro.h"
 
@@ -32,6 +34,12 @@ struct tls_session {
 	char pin[TLS_PIN_LEN + 1]; /* "" when not pinning */
 	int verify_error;	   /* set by verify_peer() when it rejects */
 	char error[384];
+	/* Read ahead from the socket: see tls_pull(). */
+	int fd;
+	bool in_drained;
+	size_t in_pos, in_len;
+	uint64_t in_used; /* bytes handed to GnuTLS, ever */
+	unsigned char in[512];
 };
 
 static const char *const tls_mode_names[_TLS_MODE_MAX] = {
@@ -175,6 +183,59 @@ static bool is_ip_literal(const char *name)
 	return inet_pton(AF_INET, name, buf) == 1 || inet_pton(AF_INET6, name, buf) == 1;
 }
 
+/* GnuTLS reads a record's 5-byte header, then its body, each with its own
+ * recv(), and then one more that says EAGAIN: three system calls for the
+ * one small record that answers a poll. Reading ahead makes it one. A read
+ * that came up short found the socket empty: the next pull with nothing
+ * buffered says EAGAIN without asking the kernel again. That cannot lose
+ * data: the socket's readiness is level-triggered, so whatever arrived
+ * since wakes the loop again. */
+static ssize_t tls_pull(gnutls_transport_ptr_t ptr, void *data, size_t size)
+{
+	struct tls_session *s = ptr;
+	size_t n;
+
+	if (s->in_pos == s->in_len) {
+		ssize_t k;
+
+		if (s->in_drained) {
+			s->in_drained = false;
+			gnutls_transport_set_errno(s->session, EAGAIN);
+			return -1;
+		}
+		do
+			k = recv(s->fd, s->in, sizeof(s->in), 0);
+		while (k < 0 && errno == EINTR);
+		if (k <= 0) {
+			if (k < 0)
+				gnutls_transport_set_errno(s->session, errno);
+			return k;
+		}
+		s->in_pos = 0;
+		s->in_len = (size_t)k;
+		s->in_drained = s->in_len < sizeof(s->in);
+	}
+	n = s->in_len - s->in_pos;
+	if (n > size)
+		n = size;
+	memcpy(data, s->in + s->in_pos, n);
+	s->in_pos += n;
+	s->in_used += n;
+	return (ssize_t)n;
+}
+
+/* Only asked when a timeout is set (none is: the owner's timers bound every
+ * phase), but GnuTLS must have one next to a custom pull. */
+static int tls_pull_timeout(gnutls_transport_ptr_t ptr, unsigned ms)
+{
+	struct tls_session *s = ptr;
+	struct pollfd p = {.fd = s->fd, .events = POLLIN};
+
+	if (s->in_pos < s->in_len)
+		return 1;
+	return poll(&p, 1, ms == GNUTLS_INDEFINITE_TIMEOUT ? -1 : (int)ms);
+}
+
 int tls_session_new(struct tls_creds *c, int fd, const char *verify_name, const char *pin,
 		    struct tls_session **ret)
 {
@@ -203,8 +264,12 @@ int tls_session_new(struct tls_creds *c, int fd, const char *verify_name, const 
 		return -EINVAL;
 	}
 	s->trust = c->trust;
+	s->fd = fd;
 	gnutls_session_set_ptr(s->session, s);
-	gnutls_transport_set_int(s->session, fd);
+	/* Writes keep GnuTLS's own sendmsg() on the descriptor; reads are ours. */
+	gnutls_transport_set_ptr2(s->session, s, (gnutls_transport_ptr_t)(intptr_t)fd);
+	gnutls_transport_set_pull_function(s->session, tls_pull);
+	gnutls_transport_set_pull_timeout_function(s->session, tls_pull_timeout);
 	/* The session's owner bounds every phase with its own timer. */
 	gnutls_handshake_set_timeout(s->session, 0);
 	*ret = s;
@@ -477,16 +542,22 @@ static ssize_t record_error(struct tls_session *s, ssize_t r)
 ssize_t tls_session_read(struct tls_session *s, void *buf, size_t n)
 {
 	ssize_t r;
+	uint64_t before;
 
-	do
+	/* After a post-handshake message (a TLS 1.3 session ticket) GnuTLS
+	 * says EAGAIN without asking for more: bytes read ahead may hold the
+	 * next record, and no event would come for them. Go on while it eats. */
+	do {
+		before = s->in_used;
 		r = gnutls_record_recv(s->session, buf, n);
-	while (r == GNUTLS_E_INTERRUPTED || r == GNUTLS_E_WARNING_ALERT_RECEIVED);
+	} while (r == GNUTLS_E_INTERRUPTED || r == GNUTLS_E_WARNING_ALERT_RECEIVED ||
+		 (r == GNUTLS_E_AGAIN && s->in_pos < s->in_len && s->in_used != before));
 	return r >= 0 ? r : record_error(s, r);
 }
 
 size_t tls_session_pending(struct tls_session *s)
 {
-	return gnutls_record_check_pending(s->session);
+	return gnutls_record_check_pending(s->session) + (s->in_len - s->in_pos);
 }
 
 ssize_t tls_session_write(struct tls_session *s, const void *buf, size_t n)
