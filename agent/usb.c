@@ -394,34 +394,38 @@ static int usb_decode(const char *path, char **reports, size_t n, bool json)
 
 /* ---- the verb ---------------------------------------------------------------- */
 
-int verb_usb(int argc, char **argv)
+/* --json and --help, before the sub-verb or after it: 1 when --help was
+ * answered, a usage error's exit code, or 0 to go on. */
+static int usb_options(int argc, char **argv, const char *optstring, bool *json)
 {
-	bool json = false;
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "+jh", options, NULL)) >= 0) {
+	while ((opt = getopt_long(argc, argv, optstring, options, NULL)) >= 0) {
 		if (opt == 'h') {
 			fputs(usage_text, stdout);
-			return 0;
+			return 1;
 		}
 		if (opt != 'j')
 			return cli_usage_error("see 'upsagent usb --help'");
-		json = true;
+		*json = true;
 	}
+	return 0;
+}
+
+int verb_usb(int argc, char **argv)
+{
+	bool json = false;
+	int r;
+
+	if ((r = usb_options(argc, argv, "+jh", &json)) != 0)
+		return r == 1 ? 0 : r;
 	if (optind >= argc)
 		return cli_usage_error("usb: expected list or decode; see 'upsagent usb --help'");
 	argv += optind;
 	argc -= optind;
 	optind = 0; /* glibc: start over, argv[0] being the sub-verb */
-	while ((opt = getopt_long(argc, argv, "jh", options, NULL)) >= 0) {
-		if (opt == 'h') {
-			fputs(usage_text, stdout);
-			return 0;
-		}
-		if (opt != 'j')
-			return cli_usage_error("see 'upsagent usb --help'");
-		json = true;
-	}
+	if ((r = usb_options(argc, argv, "jh", &json)) != 0)
+		return r == 1 ? 0 : r;
 	if (strcmp(argv[0], "list") == 0 && optind == argc)
 		return usb_list(json);
 	if (strcmp(argv[0], "decode") == 0 && optind < argc)

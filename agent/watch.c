@@ -365,7 +365,6 @@ static const struct conn_callbacks watch_callbacks = {
     .closed = on_closed,
 };
 
-
 /* Sessions share slots at least this far apart: a thousand sessions polled
  * every 5 s then wake the agent 20 times a second for ten polls each, not
  * 200 times for one or two (a wake-up costs more than a poll: bench/scale). */

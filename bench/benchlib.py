@@ -310,17 +310,15 @@ def agent_globals(dir, poll, final_delay=0, host_sync=15, dead_time=15, min_supp
             f'status-socket = "{dir}/upsagent.sock"\n{extra}')
 
 
-class Upsagent:
-    """upsagent run --config FILE, stderr appended to DIR/upsagent.log."""
+class _Daemon:
+    """A process group started with its output appended to a log file: the
+    part upsagent and upsmon runs share."""
 
-    def __init__(self, binary, dir, config, env=None, args=(), prefix=()):
-        self.dir = dir
-        self.conf = write(os.path.join(dir, 'upsagent.conf'), config)
-        self.logpath = os.path.join(dir, 'upsagent.log')
-        self._log = open(self.logpath, 'a')
+    def _spawn(self, argv, logpath, env):
+        self.logpath = logpath
+        self._log = open(logpath, 'a')
         self.started = time.monotonic()
-        self.proc = subprocess.Popen([*prefix, binary, 'run', '--config', self.conf, *args],
-                                     stdin=subprocess.DEVNULL, stdout=self._log,
+        self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=self._log,
                                      stderr=subprocess.STDOUT, env=env, start_new_session=True)
         self.pid = self.proc.pid
 
@@ -334,7 +332,8 @@ class Upsagent:
         with open(self.logpath, errors='replace') as f:
             return f.read()
 
-    def stop(self):
+    def _terminate(self):
+        """SIGTERM to the group, SIGKILL after 15 s."""
         if self.proc.poll() is None:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.pid, signal.SIGTERM)
@@ -344,10 +343,21 @@ class Upsagent:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(self.pid, signal.SIGKILL)
                 self.proc.wait()
+
+    def stop(self):
+        self._terminate()
         self._log.close()
 
 
-# ---------------------------------------------------------------- upsmon
+class Upsagent(_Daemon):
+    """upsagent run --config FILE, stderr appended to DIR/upsagent.log."""
+
+    def __init__(self, binary, dir, config, env=None, args=(), prefix=()):
+        self.dir = dir
+        self.conf = write(os.path.join(dir, 'upsagent.conf'), config)
+        self._spawn([*prefix, binary, 'run', '--config', self.conf, *args],
+                    os.path.join(dir, 'upsagent.log'), env)
+
 
 class FifoClock:
     """A FIFO whose every line is timestamped (monotonic) on arrival: upsmon's
@@ -403,7 +413,7 @@ UPSMON_EVENTS = ('ONLINE', 'ONBATT', 'LOWBATT', 'FSD', 'COMMOK', 'COMMBAD', 'SHU
                  'REPLBATT', 'NOCOMM', 'NOPARENT')
 
 
-class Upsmon:
+class Upsmon(_Daemon):
     """NUT's /lib/nut/upsmon (2.8.0), in the foreground, as root with its
     unprivileged child also running as root (-u root: same two processes as
     usual, no file permission games), in a private mount namespace with a
@@ -412,7 +422,9 @@ class Upsmon:
     monitors: [(ups@host:port, power_value, user, password, role)].
     TLS: FORCESSL with the server certificate verified against the test CA
     (an NSS db) and its name, as upsagent does. SHUTDOWNCMD writes one line
-    to fifo (a FifoClock) through /bin/sh (upsmon runs it with system())."""
+    to fifo (a FifoClock) through /bin/sh (upsmon runs it with system()).
+    pids(): the root parent and its unprivileged child (more while
+    SHUTDOWNCMD runs)."""
 
     def __init__(self, dir, monitors, certs, pollfreq=5, hostsync=15, deadtime=15,
                  finaldelay=0, minsupplies=1, fifo=None, prefix=(), debug=False,
@@ -434,8 +446,6 @@ class Upsmon:
         hosts = sorted({m.split('@', 1)[1].rsplit(':', 1)[0] for m, *_ in monitors})
         lines += [f'CERTHOST {h} "localhost" 1 1' for h in hosts]
         self.conf = write(os.path.join(dir, 'upsmon.conf'), '\n'.join(lines) + '\n')
-        self.logpath = os.path.join(dir, 'upsmon.log')
-        self._log = open(self.logpath, 'a')
         env = {k: v for k, v in os.environ.items() if not k.startswith('NUT_')}
         env['NUT_CONFPATH'] = dir
         os.makedirs('/run/nut', exist_ok=True)   # the mount point only
@@ -446,35 +456,12 @@ class Upsmon:
         vg = ' '.join(valgrind) + ' ' if valgrind else ''
         script = (f'mount -t tmpfs -o mode=0755 tmpfs /run/nut && '
                   f'exec {vg}{NUTLIB}/upsmon {flags} -u root')
-        self.started = time.monotonic()
         # unshare execs sh, sh execs upsmon: self.pid is upsmon's root parent.
-        self.proc = subprocess.Popen([*prefix, 'unshare', '--mount', '--propagation', 'private',
-                                      'sh', '-c', script],
-                                     stdin=subprocess.DEVNULL, stdout=self._log,
-                                     stderr=subprocess.STDOUT, env=env, start_new_session=True)
-        self.pid = self.proc.pid
-
-    def pids(self):
-        """The root parent and its unprivileged child (more while SHUTDOWNCMD runs)."""
-        return [self.pid] + children(self.pid)
-
-    def alive(self):
-        return self.proc.poll() is None
-
-    def log(self):
-        with open(self.logpath, errors='replace') as f:
-            return f.read()
+        self._spawn([*prefix, 'unshare', '--mount', '--propagation', 'private', 'sh', '-c',
+                     script], os.path.join(dir, 'upsmon.log'), env)
 
     def stop(self):
-        if self.proc.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(self.pid, signal.SIGKILL)
-                self.proc.wait()
+        self._terminate()
         # The child lingers for about a second after a TERM (gotcha 2).
         with contextlib.suppress(Exception):
             wait_until(lambda: not children(self.pid), 3, 'upsmon child exit')

@@ -555,11 +555,6 @@ ssize_t tls_session_read(struct tls_session *s, void *buf, size_t n)
 	return r >= 0 ? r : record_error(s, r);
 }
 
-size_t tls_session_pending(struct tls_session *s)
-{
-	return gnutls_record_check_pending(s->session) + (s->in_len - s->in_pos);
-}
-
 ssize_t tls_session_write(struct tls_session *s, const void *buf, size_t n)
 {
 	ssize_t r;

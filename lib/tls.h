@@ -71,8 +71,6 @@ bool tls_session_want_write(struct tls_session *s);
 
 /* >0 bytes, 0 at a clean end of stream, -EAGAIN, or another -errno. */
 ssize_t tls_session_read(struct tls_session *s, void *buf, size_t n);
-/* Bytes GnuTLS already holds: read them before waiting on the socket again. */
-size_t tls_session_pending(struct tls_session *s);
 /* >0 bytes written, -EAGAIN (call again with the same data), or another -errno. */
 ssize_t tls_session_write(struct tls_session *s, const void *buf, size_t n);
 /* Sends close_notify without waiting for the peer's. */
