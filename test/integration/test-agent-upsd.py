@@ -7,14 +7,16 @@ logind mock (python3-dbusmock's template on a private bus):
 - a primary and a secondary on one UPS: the secondary powers off first, the
   primary waits for it to log out (NUMLOGINS), then powers off;
 - two servers, one black-holed: the other's power failure is still seen within
-  one poll interval."""
+  one poll interval;
+- 20 sessions to one slow server host: at most 16 set up at once, the rest wait."""
+import json
 import os
 import socket
 import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'fixture'))
-from agentfix import Agent, Hook, write  # noqa: E402
+from agentfix import Agent, Hook, status, write  # noqa: E402
 from harness import SLOW, case, main, nutfix, workdir  # noqa: E402
 from logindmock import LogindMock  # noqa: E402
 
@@ -162,6 +164,39 @@ def slow_first_session_is_not_a_lost_ups():
             slow.wait_received('GET VAR ups1 ups.status', 5 * SLOW)
             assert 'COMMBAD' not in a.events(), a.events()
             assert 'COMMBAD' not in hook.types(), hook.types()
+
+
+@case
+def setups_to_one_server_wait_their_turn():
+    """20 sessions to one slow server host (each set-up reply 0.4 s late):
+    never more than 16 being set up at once, the rest "waiting" in status,
+    and all of them come up."""
+    hook = Hook(D, 'gate')
+    servers = [nutfix.Hostile('fake-upsd', certs=CERTS, setup_delay=0.4).start()
+               for _ in range(20)]
+    try:
+        conf = config('gate', hook, [
+            ups_section(f'g{i}', 'monsecondary', 'secondary', port=h.port)
+            for i, h in enumerate(servers)], poll=2)
+        with Agent(conf, ('--dry-run',)) as a:
+            setting_up, waiting, deadline = 0, 0, time.monotonic() + 30 * SLOW
+            while True:
+                res = status(f'{D}/gate.sock', json=True)
+                states = [u['session'] for u in json.loads(res.stdout)['ups']] \
+                    if res.returncode == 0 else []
+                busy = sum(s in ('connecting', 'handshake', 'setting up') for s in states)
+                setting_up = max(setting_up, busy)
+                waiting = max(waiting, states.count('waiting'))
+                if states and states.count('ready') == len(servers):
+                    break
+                assert time.monotonic() < deadline, (states, a.text())
+            print(f'# at most {setting_up} set-ups at once, {waiting} waiting')
+            assert setting_up <= 16, setting_up
+            assert waiting > 0, waiting
+            assert 'COMMBAD' not in a.events(), a.events()
+    finally:
+        for h in servers:
+            h.stop()
 
 
 def private_resolver(dns):
