@@ -145,6 +145,19 @@ int resolve_start(sd_event *e, const char *host, uint16_t port, resolve_fn done,
 	return 0;
 }
 
+/* The thread may have sent its answer just now: after shutdown(SHUT_RD)
+ * any later send fails (EPIPE, and the thread frees the answer), and one
+ * already queued is read here and freed, so no answer is ever lost. */
+static void resolve_drop_answer(int fd)
+{
+	struct answer a;
+
+	(void)shutdown(fd, SHUT_RD);
+	if (recv(fd, &a, sizeof(a), MSG_DONTWAIT) == (ssize_t)sizeof(a) && a.addrs)
+		freeaddrinfo(a.addrs);
+	close(fd);
+}
+
 struct resolve *resolve_cancel(struct resolve *r)
 {
 	if (!r)
@@ -152,7 +165,7 @@ struct resolve *resolve_cancel(struct resolve *r)
 	sd_event_source_disable_unref(r->io);
 	sd_event_source_disable_unref(r->defer);
 	if (r->fd >= 0)
-		close(r->fd);
+		resolve_drop_answer(r->fd);
 	if (r->addrs)
 		freeaddrinfo(r->addrs);
 	free(r);
