@@ -121,6 +121,21 @@ static void agent_write_flag(struct agent *a)
 		log_error("cannot write the power-down flag %s: %s", path, strerror(-r));
 }
 
+static void agent_log_sync_expired(struct agent *a, size_t i)
+{
+	int n = a->host_ups[i].numlogins;
+	double sync = (double)a->config->host_sync / USEC_PER_SEC;
+
+	if (n < 0)
+		log_warning("%s: host-sync (%g s) ran out without an answer to NUMLOGINS: "
+			    "shutting down without knowing whether its secondaries are down",
+			    a->watches[i]->ups->name, sync);
+	else
+		log_warning("%s: host-sync (%g s) ran out with %d other login%s still on the "
+			    "UPS: shutting down anyway",
+			    a->watches[i]->ups->name, sync, n - 1, n - 1 == 1 ? "" : "s");
+}
+
 static void agent_act(struct agent *a, const struct host_action *act)
 {
 	struct watch *w = act->ups < a->n_watches ? a->watches[act->ups] : NULL;
@@ -141,6 +156,12 @@ static void agent_act(struct agent *a, const struct host_action *act)
 		break;
 	case HOST_ACTION_NOTIFY_HOSTSYNC:
 		notify_event(a, NULL, CONFIG_EVENT_SHUTDOWN_HOSTSYNC);
+		break;
+	case HOST_ACTION_SYNC_DONE:
+		log_notice("no secondary is logged in any more: going on with the shutdown");
+		break;
+	case HOST_ACTION_SYNC_EXPIRED:
+		agent_log_sync_expired(a, act->ups);
 		break;
 	case HOST_ACTION_NOTIFY_SHUTDOWN:
 		(void)sd_notify(0, "STATUS=Shutting down: the UPS power is running out");
@@ -234,10 +255,19 @@ static int on_deadline(sd_event_source *s, uint64_t usec, void *userdata)
 	uint64_t now = agent_now(a);
 
 	for (size_t i = 0; i < a->n_watches; i++) {
+		struct watch *w = a->watches[i];
 		enum monitor_event ev[MONITOR_EVENTS_MAX];
-		size_t n = monitor_tick(&a->watches[i]->monitor, now, ev, ELEMENTSOF(ev));
+		size_t n = monitor_tick(&w->monitor, now, ev, ELEMENTSOF(ev));
 
-		agent_events(a, a->watches[i], ev, n);
+		agent_events(a, w, ev, n);
+		/* Dead-time ran out: the verdict waits for an attempt that ends
+		 * now or later, so make sure one is under way. */
+		if (monitor_wants_attempt(&w->monitor, now))
+			watch_attempt(w);
+		/* A timed rule turned a secondary's reading critical between
+		 * polls: is a primary there to wait for? */
+		if (monitor_holding(&w->monitor, now))
+			watch_query_numlogins(w);
 	}
 	agent_update(a);
 	return 0;

@@ -15,6 +15,7 @@
 #include "hooks.h"
 #include "host.h"
 #include "monitor.h"
+#include "outage.h"
 #include "shutdown.h"
 #include "status.h"
 
@@ -37,6 +38,7 @@ struct watch {
 	struct conn *conn;
 	sd_event_source *reconnect_timer;
 	unsigned failures; /* consecutive failed sessions, for the backoff */
+	struct outage outage; /* what has been said about the failure going on */
 	struct gate *gate; /* set-ups to this server, a few at a time */
 	bool gate_held;	   /* this session's set-up is under way */
 	bool gate_queued;  /* waiting for its turn to set up */
@@ -98,6 +100,8 @@ int watch_start(struct watch *w);
 /* Sends FSD <ups> (primary) or GET NUMLOGINS <ups>; answers go back through agent_update. */
 void watch_send_fsd(struct watch *w);
 void watch_query_numlogins(struct watch *w);
+/* monitor_wants_attempt(): poll or reconnect now, unless an attempt is under way. */
+void watch_attempt(struct watch *w);
 const char *watch_state(const struct watch *w);
 /* A poll's outcome for the monitor: a snapshot, or NULL and why not. */
 void watch_result(struct watch *w, const struct status_snapshot *s, const char *error);

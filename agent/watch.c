@@ -109,6 +109,58 @@ const char *watch_state(const struct watch *w)
 
 /* ---- results ---------------------------------------------------------- */
 
+static double seconds(uint64_t usec)
+{
+	return (double)usec / USEC_PER_SEC;
+}
+
+static const char *plural(unsigned n)
+{
+	return n == 1 ? "" : "s";
+}
+
+/* A failure that lasts is said when it starts and when its text changes,
+ * summed up every nocomm-warn-time, and once when it ends: not per poll. */
+static void watch_say(struct watch *w, uint64_t now, const char *error)
+{
+	uint64_t period =
+	    w->agent->config->nocomm_warn ? w->agent->config->nocomm_warn : 300 * USEC_PER_SEC;
+	struct outage *o = &w->outage;
+
+	if (!error) {
+		if (outage_recover(o))
+			log_info("%s: answers again, after %u failed attempt%s over %.1f s",
+				 w->ups->name, o->attempts, plural(o->attempts),
+				 seconds(now - o->since));
+		return;
+	}
+	switch (outage_fail(o, now, error, period)) {
+	case OUTAGE_START:
+	case OUTAGE_CHANGED:
+		/* watch-usb.c says its own problems as they change. */
+		if (w->ups->driver == CONFIG_DRIVER_NET)
+			log_warning("%s: %s", w->ups->name, error);
+		break;
+	case OUTAGE_SUMMARY:
+		log_warning("%s: still failing since %.0f s ago, %u attempts: %s", w->ups->name,
+			    seconds(now - o->since), o->attempts, error);
+		break;
+	case OUTAGE_QUIET:
+		break;
+	}
+}
+
+/* A secondary on battery (or off) can turn critical at a deadline between
+ * polls; whether it must then wait host-sync depends on NUMLOGINS, so keep
+ * that answer fresh rather than ask only once the hold has begun. */
+static bool watch_wants_numlogins(const struct watch *w, uint64_t now)
+{
+	const struct monitor *m = &w->monitor;
+
+	return m->cfg.secondary && (monitor_on_battery(m) || status_has(&m->last, STATUS_OFF) ||
+				    monitor_holding(m, now));
+}
+
 void watch_result(struct watch *w, const struct status_snapshot *s, const char *error)
 {
 	enum monitor_event ev[MONITOR_EVENTS_MAX];
@@ -119,15 +171,18 @@ void watch_result(struct watch *w, const struct status_snapshot *s, const char *
 	memcpy(shown, w->last_status, sizeof(shown));
 	w->last_poll = agent_now(w->agent);
 	w->last_ok = s != NULL;
+	if (!s && !error)
+		error = "poll failed";
 	if (s)
 		status_flags_format(s->flags, w->last_status, sizeof(w->last_status));
-	if (error)
+	if (error && error != w->last_error) /* the same buffer: snprintf must not overlap */
 		snprintf(w->last_error, sizeof(w->last_error), "%s", error);
 	else if (s)
 		w->last_error[0] = '\0';
+	watch_say(w, w->last_poll, s ? NULL : w->last_error);
 	n = monitor_update(&w->monitor, s, w->last_poll, ev, ELEMENTSOF(ev));
 	agent_events(w->agent, w, ev, n);
-	if (s && monitor_holding(&w->monitor, w->last_poll))
+	if (s && watch_wants_numlogins(w, w->last_poll))
 		watch_query_numlogins(w);
 	agent_poll_done(w->agent, w,
 			n > 0 || was_ok != w->last_ok || strcmp(shown, w->last_status) != 0);
@@ -139,7 +194,7 @@ static void poll_finish(struct watch *w)
 
 	if (w->poll_failed || !w->status) {
 		poll_reset(w);
-		watch_result(w, NULL, w->last_error[0] ? w->last_error : "poll failed");
+		watch_result(w, NULL, w->last_error);
 		return;
 	}
 	status_parse(&s, w->status, w->charge, w->runtime, w->alarm);
@@ -179,22 +234,21 @@ static void on_var(struct conn *c, int error, const struct conn_reply *reply, vo
 		snprintf(w->last_error, sizeof(w->last_error), "%s: ERR %s (%s)", slot->name,
 			 reply->err_word, proto_err_to_string(reply->err));
 	} else if (!reply) {
-		w->poll_failed = true; /* the session ended; on_closed says why */
+		/* The session ended: on_closed says why and ends the poll. */
+		w->poll_failed = true;
+		w->awaiting--;
+		return;
 	}
 	if (--w->awaiting == 0)
 		poll_finish(w);
 }
 
-/* The first session since start is still being set up (queued behind other
- * hosts' handshakes at a busy upsd, say): that is not a lost UPS yet. Its
- * timeouts bound the attempt; once it fails the next poll says so. A UPS
- * never heard from counts as healthy either way, so waiting risks nothing. */
-static bool poll_wait_first_session(const struct watch *w)
+static bool reconnect_pending(const struct watch *w)
 {
-	enum conn_state st = conn_get_state(w->conn);
+	int enabled = SD_EVENT_OFF;
 
-	return !w->monitor.heard && w->failures == 0 &&
-	       (w->gate_queued || st == CONN_CONNECTING || st == CONN_HANDSHAKE || st == CONN_SETUP);
+	(void)sd_event_source_get_enabled(w->reconnect_timer, &enabled);
+	return enabled != SD_EVENT_OFF;
 }
 
 /* ups.status plus what the thresholds need, as one pipelined batch. */
@@ -202,11 +256,12 @@ static void poll_net(struct watch *w)
 {
 	bool alarm = status_has(&w->monitor.last, STATUS_ALARM);
 
-	if (w->conn && poll_wait_first_session(w))
-		return;
-	if (!w->conn || conn_get_state(w->conn) != CONN_READY) {
-		watch_result(w, NULL, w->last_error[0] ? w->last_error : "not connected");
-		if (!w->conn || conn_get_state(w->conn) == CONN_IDLE)
+	if (conn_get_state(w->conn) != CONN_READY) {
+		/* No session: an attempt under way reports its own outcome, and
+		 * the reconnect timer starts the next one - a tick adds no news
+		 * and no load. A failure is news only when an attempt ends
+		 * (monitor.h: dead-time waits for the attempt in flight). */
+		if (conn_get_state(w->conn) == CONN_IDLE && !reconnect_pending(w))
 			watch_connect(w);
 		return;
 	}
@@ -288,14 +343,22 @@ static void watch_gate_done(struct watch *w)
 		watch_conn_start(next);
 }
 
+static uint64_t reconnect_delay(const struct watch *w, enum conn_state ended_in);
+
 static void watch_conn_start(struct watch *w)
 {
+	char why[128];
 	int r = conn_start(w->conn);
 
-	if (r < 0 && r != -EBUSY) {
-		log_error("%s: cannot start a session: %s", w->ups->name, strerror(-r));
-		watch_gate_done(w);
-	}
+	if (r >= 0 || r == -EBUSY)
+		return;
+	watch_gate_done(w);
+	snprintf(why, sizeof(why), "cannot start a session: %s", strerror(-r));
+	w->failures++;
+	(void)sd_event_source_set_time_relative(w->reconnect_timer,
+						reconnect_delay(w, CONN_CONNECTING));
+	(void)sd_event_source_set_enabled(w->reconnect_timer, SD_EVENT_ONESHOT);
+	watch_result(w, NULL, why);
 }
 
 static void watch_connect(struct watch *w)
@@ -308,12 +371,19 @@ static void watch_connect(struct watch *w)
 static void on_ready(struct conn *c, void *userdata)
 {
 	struct watch *w = userdata;
+	const struct outage *o = &w->outage;
 	char desc[128];
 
 	watch_gate_done(w);
-	if (w->failures > 0 || !w->last_ok)
-		log_info("%s: connected to %s (%s, protocol %s)", w->ups->name, conn_peer(c),
-			 conn_describe(c, desc, sizeof(desc)), conn_protocol_version(c));
+	conn_describe(c, desc, sizeof(desc));
+	if (outage_recover(&w->outage))
+		log_info("%s: connected to %s (%s, protocol %s), after %u failed attempt%s over "
+			 "%.1f s",
+			 w->ups->name, conn_peer(c), desc, conn_protocol_version(c), o->attempts,
+			 plural(o->attempts), seconds(agent_now(w->agent) - o->since));
+	else if (!w->last_ok)
+		log_info("%s: connected to %s (%s, protocol %s)", w->ups->name, conn_peer(c), desc,
+			 conn_protocol_version(c));
 	w->failures = 0;
 	w->last_error[0] = '\0';
 	/* A fresh session polls at once rather than waiting for the tick. */
@@ -329,35 +399,43 @@ static int on_reconnect_timer(sd_event_source *s, uint64_t usec, void *userdata)
 	return 0;
 }
 
-/* 0.5 s, 1 s, 2 s ... never more than the poll interval. */
-static uint64_t reconnect_delay(const struct watch *w)
+/* A server that refused or did not answer: 0.5 s, 1 s, 2 s ... never more
+ * than the poll interval. One that answered and then failed TLS, the
+ * protocol or the login will fail the same way again: once per poll
+ * interval, a full handshake and login each time is load it did not ask for. */
+static uint64_t reconnect_delay(const struct watch *w, enum conn_state ended_in)
 {
 	uint64_t d = 500 * USEC_PER_MSEC << (w->failures < 8 ? w->failures : 8);
 	uint64_t max = w->agent->config->poll_interval;
 
+	if (ended_in == CONN_HANDSHAKE || ended_in == CONN_SETUP)
+		return max;
 	return d < max ? d : max;
 }
 
 static void on_closed(struct conn *c, int error, const char *message, void *userdata)
 {
 	struct watch *w = userdata;
+	enum conn_state ended_in = conn_get_ended_in(c);
 
 	watch_gate_done(w);
-	if (error == 0)
+	if (error == 0) {
+		poll_reset(w); /* we closed it: nothing to report */
 		return;
-	/* One line per change of failure, not per retry: a server down for an
-	 * hour must not fill the journal. */
-	if (strcmp(w->last_error, message) != 0)
-		log_warning("%s: %s", w->ups->name, message);
+	}
 	snprintf(w->last_error, sizeof(w->last_error), "%s", message);
 	w->failures++;
-	if (w->polling) {
-		w->poll_failed = true;
-		if (w->awaiting == 0)
-			poll_finish(w);
-	}
-	(void)sd_event_source_set_time_relative(w->reconnect_timer, reconnect_delay(w));
+	(void)sd_event_source_set_time_relative(w->reconnect_timer, reconnect_delay(w, ended_in));
 	(void)sd_event_source_set_enabled(w->reconnect_timer, SD_EVENT_ONESHOT);
+	/* A poll or an attempt to connect failed: news for the monitor. A
+	 * session that ended while idle between polls (a server restart) is
+	 * not, yet: the reconnect is the attempt that tells. */
+	if (w->polling) {
+		poll_reset(w);
+		watch_result(w, NULL, w->last_error);
+	} else if (ended_in != CONN_READY) {
+		watch_result(w, NULL, w->last_error);
+	}
 }
 
 static const struct conn_callbacks watch_callbacks = {
@@ -512,9 +590,28 @@ static void on_numlogins(struct conn *c, int error, const struct conn_reply *rep
 			n = -1;
 	}
 	hu->numlogins = (int)n;
-	/* Only this host logged in: no primary watches this UPS. */
-	monitor_set_sole_login(&w->monitor, n == 1);
+	/* Nobody but this host (counted when it logged in): no primary watches
+	 * this UPS. */
+	monitor_set_sole_login(&w->monitor, n == (w->ups->user ? 1 : 0));
 	agent_update(w->agent);
+}
+
+void watch_attempt(struct watch *w)
+{
+	if (w->ups->driver != CONFIG_DRIVER_NET) {
+		watch_poll(w);
+		return;
+	}
+	if (conn_get_state(w->conn) == CONN_READY) {
+		if (!w->polling)
+			watch_poll(w);
+		return;
+	}
+	/* A set-up under way is the attempt: wait for it. */
+	if (conn_get_state(w->conn) == CONN_IDLE) {
+		(void)sd_event_source_set_enabled(w->reconnect_timer, SD_EVENT_OFF);
+		watch_connect(w);
+	}
 }
 
 void watch_query_numlogins(struct watch *w)

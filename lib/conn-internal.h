@@ -27,6 +27,7 @@ struct conn {
 	char *host, *ups, *server_name, *pin, *user, *password_file, *peer;
 
 	enum conn_state state;
+	enum conn_state ended_in; /* where the last session ended */
 	unsigned generation; /* bumped at every teardown: stale events see it */
 	int fd;
 	struct resolve *resolve; /* the name lookup, while it runs */

@@ -121,6 +121,11 @@ enum conn_state conn_get_state(const struct conn *c)
 	return c->state;
 }
 
+enum conn_state conn_get_ended_in(const struct conn *c)
+{
+	return c->ended_in;
+}
+
 void *conn_get_userdata(const struct conn *c)
 {
 	return c->userdata;
@@ -203,6 +208,7 @@ void conn_end(struct conn *c, int error, const char *fmt, ...)
 	log_debug("%s: session ended: %s", c->peer, c->message);
 	conn_ref(c);
 	conn_teardown(c);
+	c->ended_in = c->state;
 	c->state = CONN_IDLE;
 	conn_flush_requests(c, error < 0 ? error : -ECONNABORTED);
 	if (c->cb && c->cb->closed)

@@ -85,6 +85,10 @@ int conn_start(struct conn *c);
 void conn_close(struct conn *c);
 
 enum conn_state conn_get_state(const struct conn *c);
+/* The state the last session was in when it ended: CONN_CONNECTING for a
+ * refused or timed-out connect, CONN_HANDSHAKE or CONN_SETUP for a server
+ * that answered but failed TLS, the protocol or the login. */
+enum conn_state conn_get_ended_in(const struct conn *c);
 const char *conn_state_to_string(enum conn_state s);
 /* "TLS1.3-..." or "plaintext", once ready. */
 const char *conn_describe(struct conn *c, char *buf, size_t len);

@@ -10,6 +10,8 @@ static const char *const action_names[_HOST_ACTION_MAX] = {
     [HOST_ACTION_SEND_FSD] = "send-fsd",
     [HOST_ACTION_QUERY_NUMLOGINS] = "query-numlogins",
     [HOST_ACTION_NOTIFY_HOSTSYNC] = "notify-shutdown-hostsync",
+    [HOST_ACTION_SYNC_DONE] = "sync-done",
+    [HOST_ACTION_SYNC_EXPIRED] = "sync-expired",
     [HOST_ACTION_NOTIFY_SHUTDOWN] = "notify-shutdown",
     [HOST_ACTION_WRITE_POWERDOWN_FLAG] = "write-powerdown-flag",
     [HOST_ACTION_POWER_OFF] = "power-off",
@@ -136,6 +138,7 @@ static void sync_step(struct host *h, const struct host_ups *ups, size_t n, uint
 		others |= ups[i].numlogins > 1;
 	}
 	if (all_alone) {
+		emit(out, HOST_ACTION_SYNC_DONE, 0, NULL);
 		shutdown_begin(h, now, out);
 		return;
 	}
@@ -145,6 +148,11 @@ static void sync_step(struct host *h, const struct host_ups *ups, size_t n, uint
 		hostsync_notify(h, out);
 	if (now >= deadline(h->sync_start, h->cfg.host_sync)) {
 		hostsync_notify(h, out);
+		/* Say which UPS still had logins (or never answered): with
+		 * host-sync 0 nobody meant to wait, so there is nothing to say. */
+		for (size_t i = 0; i < n && h->cfg.host_sync > 0; i++)
+			if (ups[i].primary && !(ups[i].numlogins >= 0 && ups[i].numlogins <= 1))
+				emit(out, HOST_ACTION_SYNC_EXPIRED, i, NULL);
 		shutdown_begin(h, now, out);
 	} else if (now >= h->next_query) {
 		query_round(h, ups, n, now, out);

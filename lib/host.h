@@ -20,7 +20,7 @@
 #define HOST_NUMLOGINS_INTERVAL 250000ULL /* usec between NUMLOGINS rounds, as upsmon */
 
 /* The most actions one host_update() can return for n UPSes. */
-#define HOST_ACTIONS_MAX(n) (3 * (n) + 4)
+#define HOST_ACTIONS_MAX(n) (4 * (n) + 5)
 
 struct host_config {
 	unsigned min_supplies; /* supplies that must have power; 0 = never shut down */
@@ -55,6 +55,8 @@ enum host_action_type {
 	HOST_ACTION_SEND_FSD,		  /* send FSD <ups> */
 	HOST_ACTION_QUERY_NUMLOGINS,	  /* send GET NUMLOGINS <ups>, store the answer */
 	HOST_ACTION_NOTIFY_HOSTSYNC,	  /* notify SHUTDOWN_HOSTSYNC */
+	HOST_ACTION_SYNC_DONE,		  /* log: no secondary is left logged in */
+	HOST_ACTION_SYNC_EXPIRED,	  /* log: host-sync ran out with ups's logins left */
 	HOST_ACTION_NOTIFY_SHUTDOWN,	  /* notify SHUTDOWN */
 	HOST_ACTION_WRITE_POWERDOWN_FLAG, /* create the power-down flag file */
 	HOST_ACTION_POWER_OFF,		  /* power the host off */

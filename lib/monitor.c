@@ -115,6 +115,7 @@ void monitor_init(struct monitor *m, const struct monitor_config *cfg)
 {
 	memset(m, 0, sizeof(*m));
 	m->cfg = *cfg;
+	m->crit_since = MONITOR_NEVER;
 }
 
 void monitor_set_config(struct monitor *m, const struct monitor_config *cfg)
@@ -134,6 +135,21 @@ bool monitor_on_battery(const struct monitor *m)
 
 /* --- The verdict ------------------------------------------------------- */
 
+static uint64_t dead_deadline(const struct monitor *m)
+{
+	return deadline(m->last_ok, m->cfg.dead_time);
+}
+
+/* Dead-time has run out and an attempt that ended after it failed too:
+ * the one in flight at the deadline was waited for (upsmon: pollups()
+ * before recalc()), so a server back just in time is never "dead". */
+static bool dead_confirmed(const struct monitor *m, uint64_t now)
+{
+	uint64_t t = dead_deadline(m);
+
+	return t != MONITOR_NEVER && now >= t && m->last_fail >= t;
+}
+
 /* Communication is lost: what the last known state says (is_ups_critical
  * step 2, and DEADTIME measured from the last good poll, NUT PR #2462). */
 static enum monitor_reason lost_reason(const struct monitor *m, uint64_t now)
@@ -150,7 +166,7 @@ static enum monitor_reason lost_reason(const struct monitor *m, uint64_t now)
 	if (has(m, STATUS_ALARM))
 		return MONITOR_REASON_LOST_ALARM;
 	/* A short blip while on battery must not shut the host down (NUT #2454). */
-	if (has(m, STATUS_OB) && elapsed(m->last_ok, m->cfg.dead_time, now))
+	if (has(m, STATUS_OB) && dead_confirmed(m, now))
 		return MONITOR_REASON_LOST_OB;
 	return MONITOR_REASON_NONE;
 }
@@ -182,13 +198,51 @@ static enum monitor_reason reading_reason(const struct monitor *m, uint64_t now)
 	return MONITOR_REASON_NONE;
 }
 
-/* A secondary gives the primary host-sync, counted from the last poll that
- * was not critical, to set FSD (is_ups_critical step 8) - unless the server
- * says we are its only login, so no primary exists to wait for. */
+static void earliest(uint64_t *best, bool holds, uint64_t t)
+{
+	if (holds && t < *best)
+		*best = t;
+}
+
+/* When the reading, critical at now, became so: a timed rule at its
+ * deadline, a value rule (charge, runtime, OB LB at once) at the reading
+ * that showed it - which is now when called from a reading, as the reading
+ * before it was not critical (crit_since is kept from then on). */
+static uint64_t reading_since(const struct monitor *m, uint64_t now)
+{
+	const struct status_snapshot *s = &m->last;
+	uint64_t t = MONITOR_NEVER;
+	bool battery = has(m, STATUS_OB) && !has(m, STATUS_CAL);
+
+	earliest(&t, has(m, STATUS_OFF) && elapsed(m->off_since, m->cfg.off_duration, now),
+		 deadline(m->off_since, m->cfg.off_duration));
+	earliest(
+	    &t, battery && has(m, STATUS_LB) && elapsed(m->ob_lb_since, m->cfg.ob_lb_duration, now),
+	    deadline(m->ob_lb_since, m->cfg.ob_lb_duration));
+	earliest(&t, battery && elapsed(m->ob_since, m->cfg.on_battery_max, now),
+		 deadline(m->ob_since, m->cfg.on_battery_max));
+	earliest(&t,
+		 battery && (below(s->has_charge, s->charge, m->cfg.charge_low) ||
+			     below(s->has_runtime, s->runtime, m->cfg.runtime_low)),
+		 now);
+	return t;
+}
+
+/* The reading is critical: since when (crossing a deadline between two
+ * readings needs no call to be noticed). */
+static uint64_t critical_start(const struct monitor *m, uint64_t now)
+{
+	return m->crit_since != MONITOR_NEVER ? m->crit_since : reading_since(m, now);
+}
+
+/* A secondary gives the primary host-sync, counted from the reading that
+ * became critical, to set FSD (is_ups_critical step 8; upsmon counts from
+ * the poll before, one interval early) - unless the server says we are its
+ * only login, so no primary exists to wait for. */
 static bool secondary_holds(const struct monitor *m, uint64_t now)
 {
 	return m->cfg.secondary && !m->sole_login &&
-	       !elapsed(m->last_noncrit, m->cfg.host_sync, now);
+	       !elapsed(critical_start(m, now), m->cfg.host_sync, now);
 }
 
 enum monitor_reason monitor_verdict(const struct monitor *m, uint64_t now)
@@ -233,6 +287,7 @@ bool monitor_critical(const struct monitor *m, uint64_t now, const char **reason
 
 static void comm_lost(struct monitor *m, uint64_t now, struct event_out *out)
 {
+	m->last_fail = now;
 	if (m->comm == MONITOR_COMM_LOST)
 		return;
 	/* COMMBAD on the first failure, also for a UPS never reached since
@@ -327,15 +382,14 @@ static void data_apply(struct monitor *m, const struct status_snapshot *s, uint6
 	edges_apply(before->flags, s->flags, out);
 	other_apply(before, s, out);
 	since_apply(m, before->flags, s->flags, now);
-	if (!m->heard) {
-		/* The first reading starts the secondary's host-sync clock: a
-		 * primary that has been watching longer gets its chance. */
-		m->last_noncrit = now;
-		m->heard = true;
-	}
+	m->heard = true;
 	m->last = *s;
+	/* A first reading that is critical starts the secondary's host-sync
+	 * clock then: a primary that has been watching longer gets its chance. */
 	if (reading_reason(m, now) == MONITOR_REASON_NONE)
-		m->last_noncrit = now;
+		m->crit_since = MONITOR_NEVER;
+	else if (m->crit_since == MONITOR_NEVER)
+		m->crit_since = reading_since(m, now);
 }
 
 static void repeats_apply(struct monitor *m, uint64_t now, struct event_out *out)
@@ -415,8 +469,16 @@ uint64_t monitor_next_deadline(const struct monitor *m, uint64_t now)
 	if (has(m, STATUS_OB))
 		candidate(&best, deadline(m->ob_since, m->cfg.on_battery_max), now);
 	if (m->cfg.secondary && !m->sole_login && reading_reason(m, now) != MONITOR_REASON_NONE)
-		candidate(&best, deadline(m->last_noncrit, m->cfg.host_sync), now);
+		candidate(&best, deadline(critical_start(m, now), m->cfg.host_sync), now);
 	return best;
+}
+
+bool monitor_wants_attempt(const struct monitor *m, uint64_t now)
+{
+	uint64_t t = dead_deadline(m);
+
+	return m->comm == MONITOR_COMM_LOST && has(m, STATUS_OB) && t != MONITOR_NEVER &&
+	       now >= t && m->last_fail < t;
 }
 
 const char *monitor_event_to_string(enum monitor_event e)

@@ -7,10 +7,24 @@
  * logging, no allocation: a struct monitor is plain data, owned by the caller.
  *
  * Calls, per UPS:
- *   - after every poll, monitor_update() with the snapshot, or NULL when the
- *     poll failed (connect, timeout, ERR, DATA-STALE, ...);
+ *   - after every poll, monitor_update() with the snapshot; NULL when an
+ *     attempt to reach the UPS failed (connect, TLS, login, poll timeout, ERR,
+ *     DATA-STALE, ...) - only when an attempt has ended, not while one runs;
  *   - when monitor_next_deadline() comes, monitor_tick() with no snapshot;
+ *     if monitor_wants_attempt() then says so and none is in flight, start
+ *     one (a reconnect or a poll) at once;
  *   - then monitor_critical() for the host verdict.
+ *
+ * Dead-time: a UPS last seen on battery is lost only when dead-time has run
+ * out since the last good reading *and* an attempt that ended at or after
+ * that deadline has failed. An attempt in flight at the deadline is waited
+ * for, as upsmon polls before it decides: a server back a moment before the
+ * deadline never powers the host off.
+ *
+ * Timed rules count from the reading that started them and are decided at
+ * their deadline: host-sync from the first critical reading (or from the
+ * deadline of the timed rule that made it critical), not from the poll
+ * before it.
  *
  * Durations: a duration d that started at t has run out at t + d (so OFF held
  * for off-duration 30 s is critical at exactly 30 s). MONITOR_NEVER as a
@@ -113,7 +127,8 @@ struct monitor {
 	struct status_snapshot last; /* the last data, kept through comm loss */
 
 	uint64_t last_ok;      /* last successful poll */
-	uint64_t last_noncrit; /* last poll whose reading was not critical */
+	uint64_t last_fail;    /* last failed attempt; valid while comm is lost */
+	uint64_t crit_since;   /* the reading has been critical since; MONITOR_NEVER: not */
 	uint64_t ob_since;     /* these three are valid while last has the tokens */
 	uint64_t ob_lb_since;
 	uint64_t off_since;
@@ -166,6 +181,13 @@ bool monitor_holding(const struct monitor *m, uint64_t now);
 
 /* The answer to GET NUMLOGINS for this UPS: sole = it was 1. */
 void monitor_set_sole_login(struct monitor *m, bool sole);
+
+/*
+ * Dead-time has run out on a UPS last known on battery and no attempt has
+ * failed since: the verdict waits for one. The daemon starts one now unless
+ * one is already in flight (its own timeouts bound the wait).
+ */
+bool monitor_wants_attempt(const struct monitor *m, uint64_t now);
 
 /* Last known on battery (the daemon polls faster then, like POLLFREQALERT). */
 bool monitor_on_battery(const struct monitor *m);

@@ -2,6 +2,7 @@
 #include "tls.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <gnutls/abstract.h>
@@ -460,6 +461,51 @@ static int set_error(struct tls_session *s, int error, const char *fmt, ...)
 	return error;
 }
 
+/* What an alert about our client certificate asks of the administrator.
+ * TLS 1.3 servers send these after the handshake, on the first read. */
+static const char *alert_hint(gnutls_alert_description_t alert)
+{
+	switch (alert) {
+	case GNUTLS_A_CERTIFICATE_REQUIRED:
+		return ": the server wants a client certificate (set cert-file and key-file)";
+	case GNUTLS_A_UNKNOWN_CA:
+		return ": the server does not trust the issuer of our client certificate "
+		       "(cert-file)";
+	case GNUTLS_A_BAD_CERTIFICATE:
+	case GNUTLS_A_UNSUPPORTED_CERTIFICATE:
+	case GNUTLS_A_CERTIFICATE_UNKNOWN:
+		return ": the server rejected our client certificate (cert-file, key-file)";
+	case GNUTLS_A_CERTIFICATE_EXPIRED:
+		return ": the server says our client certificate has expired (cert-file)";
+	case GNUTLS_A_CERTIFICATE_REVOKED:
+		return ": the server says our client certificate was revoked (cert-file)";
+	case GNUTLS_A_ACCESS_DENIED:
+		return ": the server refused us access";
+	default:
+		return "";
+	}
+}
+
+/* A fatal alert from the server, named as RFC 8446 names it
+ * (certificate_required); GnuTLS 3.7 spells it GNUTLS_A_CERTIFICATE_REQUIRED. */
+static int alert_error(struct tls_session *s, const char *when)
+{
+	gnutls_alert_description_t alert = gnutls_alert_get(s->session);
+	const char *name = gnutls_alert_get_strname(alert);
+	char rfc[64];
+	size_t i;
+
+	if (!name)
+		name = "(unknown)";
+	if (strncmp(name, "GNUTLS_A_", 9) == 0)
+		name += 9;
+	for (i = 0; name[i] && i < sizeof(rfc) - 1; i++)
+		rfc[i] = (char)tolower((unsigned char)name[i]);
+	rfc[i] = '\0';
+	return set_error(s, -EPROTO, "the server %s with TLS alert %s%s", when, rfc,
+			 alert_hint(alert));
+}
+
 /* Translates a fatal handshake code into -errno and a sentence. */
 static int handshake_error(struct tls_session *s, int r)
 {
@@ -484,8 +530,7 @@ static int handshake_error(struct tls_session *s, int r)
 			return set_error(s, -EPROTONOSUPPORT,
 					 "the server refused TLS 1.2 and 1.3 (alert: %s)",
 					 gnutls_alert_get_name(alert));
-		return set_error(s, -EPROTO, "the server aborted the TLS handshake (alert: %s)",
-				 gnutls_alert_get_name(alert));
+		return alert_error(s, "aborted the TLS handshake");
 	case GNUTLS_E_PREMATURE_TERMINATION:
 	case GNUTLS_E_PULL_ERROR:
 	case GNUTLS_E_PUSH_ERROR:
@@ -534,6 +579,14 @@ static ssize_t record_error(struct tls_session *s, ssize_t r)
 	case GNUTLS_E_PUSH_ERROR:
 		return set_error(s, -ECONNRESET, "%s",
 				 "the connection was closed without TLS close");
+	case GNUTLS_E_FATAL_ALERT_RECEIVED:
+		return alert_error(s, "ended the TLS session");
+	case GNUTLS_E_INVALID_SESSION:
+		/* A write after GnuTLS has taken in the server's fatal alert
+		 * (close_notify is 0: no alert) says only "invalidated". */
+		if (gnutls_alert_get(s->session) != GNUTLS_A_CLOSE_NOTIFY)
+			return alert_error(s, "ended the TLS session");
+		return set_error(s, -EPROTO, "TLS error: %s", gnutls_strerror((int)r));
 	default:
 		return set_error(s, -EPROTO, "TLS error: %s", gnutls_strerror((int)r));
 	}

@@ -97,7 +97,7 @@ static const struct hscenario scenarios[] = {
 	{"primary: FSD, secondaries log out, no HOSTSYNC",
 	 1, 15, 5, {{1, true}}, 1, (const struct hstep[]){
 		{0, "C", NULL, "critical:0 fsd:0 numlogins:0", S(SYNC), 0.25},
-		{0.1, "C", "1", "shutdown", S(FINAL), 5.1},
+		{0.1, "C", "1", "alone shutdown", S(FINAL), 5.1},
 		{5.1, "C", NULL, "flag poweroff", S(DONE)},
 		{0}}},
 	{"primary waits for NUMLOGINS then proceeds",
@@ -107,7 +107,7 @@ static const struct hscenario scenarios[] = {
 		{0.25, "C", NULL, "numlogins:0", S(SYNC), 0.5},
 		{0.3, "C", "2", "", S(SYNC), 0.5},
 		{0.5, "C", NULL, "numlogins:0", S(SYNC), 0.75},
-		{0.6, ".", "1", "shutdown", S(FINAL), 5.6}, /* mains back: too late */
+		{0.6, ".", "1", "alone shutdown", S(FINAL), 5.6}, /* mains back: too late */
 		{5.6, ".", NULL, "flag poweroff", S(DONE), NEVER},
 		{0}}},
 	{"primary: host-sync runs out, SHUTDOWN_HOSTSYNC once",
@@ -118,14 +118,14 @@ static const struct hscenario scenarios[] = {
 		{0.3, "C", "2", "", S(SYNC)},
 		{14.9, "C", NULL, "numlogins:0", S(SYNC), 15},
 		{14.95, "C", "2", "", S(SYNC), 15},
-		{15, "C", NULL, "shutdown", S(FINAL), 20},
+		{15, "C", NULL, "expired:0 shutdown", S(FINAL), 20},
 		{20, "C", NULL, "flag poweroff", S(DONE)},
 		{0}}},
 	{"primary: server silent, host-sync runs out",
 	 1, 15, 5, {{1, true}}, 1, (const struct hstep[]){
 		{0, "C", NULL, "critical:0 fsd:0 numlogins:0", S(SYNC), 0.25},
 		{0.3, "C", "-", "numlogins:0", S(SYNC), 0.55},
-		{15, "C", NULL, "hostsync shutdown", S(FINAL), 20},
+		{15, "C", NULL, "hostsync expired:0 shutdown", S(FINAL), 20},
 		{0}}},
 	{"primary: host-sync 0 does not wait",
 	 1, 0, 5, {{1, true}}, 1, (const struct hstep[]){
@@ -136,7 +136,7 @@ static const struct hscenario scenarios[] = {
 		{0, "C..", NULL, "critical:0", S(WATCHING), NEVER, SUPPLY(1)},
 		{5, "CC.", NULL, "critical:1 fsd:1 fsd:2 numlogins:1 numlogins:2", S(SYNC), 5.25, SUPPLY(0)},
 		{5.1, "CC.", " 1 ", "", S(SYNC)}, /* UPS 2 has not answered */
-		{5.2, "CC.", "  1", "shutdown", S(FINAL), 10.2},
+		{5.2, "CC.", "  1", "alone shutdown", S(FINAL), 10.2},
 		{0}}},
 };
 /* clang-format on */
@@ -148,6 +148,8 @@ static void actions_format(const struct host_action *act, size_t n, char *buf, s
 	    [HOST_ACTION_SEND_FSD] = "fsd:",
 	    [HOST_ACTION_QUERY_NUMLOGINS] = "numlogins:",
 	    [HOST_ACTION_NOTIFY_HOSTSYNC] = "hostsync",
+	    [HOST_ACTION_SYNC_DONE] = "alone",
+	    [HOST_ACTION_SYNC_EXPIRED] = "expired:",
 	    [HOST_ACTION_NOTIFY_SHUTDOWN] = "shutdown",
 	    [HOST_ACTION_WRITE_POWERDOWN_FLAG] = "flag",
 	    [HOST_ACTION_POWER_OFF] = "poweroff",

@@ -28,7 +28,8 @@ struct step {
 	/* Optional: */
 	double deadline;		      /* expected monitor_next_deadline(); 0 = unchecked */
 	const char *charge, *runtime, *alarm; /* the variables polled with ups.status */
-	int sole; /* before the step: 1 = NUMLOGINS is 1, -1 = it is not */
+	int sole;  /* before the step: 1 = NUMLOGINS is 1, -1 = it is not */
+	int wants; /* after: 1 = monitor_wants_attempt(), -1 = not; 0 = unchecked */
 };
 
 struct scenario {
@@ -79,6 +80,29 @@ static void cfg_no_repeats(struct monitor_config *cfg)
 	cfg->rb_warn = 0;
 }
 
+static void cfg_dead_2(struct monitor_config *cfg)
+{
+	cfg->dead_time = 2 * USEC_PER_SEC;
+}
+
+static void cfg_secondary_ob_max(struct monitor_config *cfg)
+{
+	cfg->secondary = true;
+	cfg->on_battery_max = 60 * USEC_PER_SEC;
+}
+
+static void cfg_secondary_ob_lb_hold(struct monitor_config *cfg)
+{
+	cfg->secondary = true;
+	cfg->ob_lb_duration = 10 * USEC_PER_SEC;
+}
+
+static void cfg_secondary_sync_3(struct monitor_config *cfg)
+{
+	cfg->secondary = true;
+	cfg->host_sync = 3 * USEC_PER_SEC;
+}
+
 static void cfg_nocomm_60(struct monitor_config *cfg)
 {
 	cfg->nocomm_warn = 60 * USEC_PER_SEC;
@@ -124,11 +148,39 @@ static const struct scenario scenarios[] = {
 		{0, "OB", "ONBATT", R(NONE)},
 		{5, "OB", "", R(NONE), NEVER},
 		{10, POLL_FAILED, "COMMBAD", R(NONE), 20}, /* 15 s from the last good poll */
-		{15, POLL_FAILED, "", R(NONE), 20},
-		{19.9, TICK, "", R(NONE), 20},
-		{20, TICK, "", R(LOST_OB), 310}, /* then only the NOCOMM repeat */
+		{15, POLL_FAILED, "", R(NONE), 20, .wants = -1},
+		{19.9, TICK, "", R(NONE), 20, .wants = -1},
+		/* Dead-time is over, but the failures so far came before it:
+		 * the verdict waits for an attempt that ends after it. */
+		{20, TICK, "", R(NONE), 310, .wants = 1},
+		{20.8, POLL_FAILED, "", R(LOST_OB), 310, .wants = -1},
 		{25, POLL_FAILED, "", R(LOST_OB)},
-		{30, "OB", "COMMOK", R(NONE)}, /* a verdict, not a latch */
+		{30, "OB", "COMMOK", R(NONE), .wants = -1}, /* a verdict, not a latch */
+		{0}}},
+	{"dead-time: an attempt in flight at the deadline is waited for", cfg_dead_2, (const struct step[]){
+		{0, "OB", "ONBATT", R(NONE)},
+		{0.1, POLL_FAILED, "COMMBAD", R(NONE), 2}, /* dropped right after the answer */
+		{0.6, POLL_FAILED, "", R(NONE), 2},	   /* reconnect refused */
+		{1.6, POLL_FAILED, "", R(NONE), 2, .wants = -1},
+		{2, TICK, "", R(NONE), 300.1, .wants = 1}, /* the reconnect of 2.0 is in flight */
+		{2.02, "OB", "COMMOK", R(NONE), NEVER, .wants = -1}, /* the server is back */
+		{0}}},
+	{"dead-time: a failure at the deadline itself confirms", cfg_dead_2, (const struct step[]){
+		{0, "OB", "ONBATT", R(NONE)},
+		{1, POLL_FAILED, "COMMBAD", R(NONE), 2},
+		{2, POLL_FAILED, "", R(LOST_OB), 301, .wants = -1},
+		{0}}},
+	{"dead-time counts from the last answer, WAIT included", cfg_dead_2, (const struct step[]){
+		{0, "OB", "ONBATT", R(NONE)},
+		{1, "WAIT", "", R(NONE)},	       /* answers, without data: not a reading */
+		{1.5, POLL_FAILED, "COMMBAD", R(NONE), 3}, /* DATA-STALE; the WAIT was at 1 */
+		{3, TICK, "", R(NONE), 301.5, .wants = 1},
+		{3.4, POLL_FAILED, "", R(LOST_OB)},
+		{0}}},
+	{"dead-time: lost while OL never wants an attempt", cfg_dead_2, (const struct step[]){
+		{0, "OL", "", R(NONE)},
+		{1, POLL_FAILED, "COMMBAD", R(NONE), 301, .wants = -1},
+		{10, TICK, "", R(NONE), 301, .wants = -1},
 		{0}}},
 	{"comm lost while OL is never critical", NULL, (const struct step[]){
 		{0, "OL", "", R(NONE)},
@@ -277,19 +329,21 @@ static const struct scenario scenarios[] = {
 	{"secondary waits host-sync for the primary", cfg_secondary, (const struct step[]){
 		{0, "OB", "ONBATT", R(NONE)},
 		{5, "OB", "", R(NONE)},
-		{10, "OB LB", "LOWBATT", R(NONE), 20}, /* 15 s from the poll at 5 */
-		{15, "OB LB", "", R(NONE), 20},
-		{20, TICK, "", R(OB_LB)},
+		/* 15 s from the reading that saw OB LB, not from the poll before */
+		{10, "OB LB", "LOWBATT", R(NONE), 25},
+		{15, "OB LB", "", R(NONE), 25},
+		{24.9, TICK, "", R(NONE), 25},
+		{25, TICK, "", R(OB_LB)},
 		{0}}},
 	{"secondary sees the primary's FSD in time", cfg_secondary, (const struct step[]){
 		{0, "OB", "ONBATT", R(NONE)},
-		{5, "OB LB", "LOWBATT", R(NONE), 15},
+		{5, "OB LB", "LOWBATT", R(NONE), 20},
 		{8, "FSD OB LB", "FSD", R(FSD)},
 		{0}}},
 	{"secondary that is the sole login does not wait", cfg_secondary, (const struct step[]){
 		{0, "OB", "ONBATT", R(NONE)},
 		{5, "OB LB", "LOWBATT", R(OB_LB), NEVER, .sole = 1},
-		{6, TICK, "", R(NONE), 15, .sole = -1},
+		{6, TICK, "", R(NONE), 20, .sole = -1},
 		{0}}},
 	{"secondary's first reading starts host-sync", cfg_secondary, (const struct step[]){
 		{0, "OB LB", "ONBATT LOWBATT", R(NONE), 15},
@@ -299,10 +353,64 @@ static const struct scenario scenarios[] = {
 		{0, "OL CAL", "CAL", R(NONE)},
 		{5, POLL_FAILED, "COMMBAD", R(LOST_CAL)},
 		{0}}},
+	/* Every timed rule against the poll phase (polls at 0, 5, 10 ... s):
+	 * decided at its own deadline, then held host-sync from there by a
+	 * secondary, not at all by a sole-login secondary. */
+	{"on-battery-max, secondary: host-sync from the deadline", cfg_secondary_ob_max, (const struct step[]){
+		{0, "OL", "", R(NONE)},
+		{10, "OB", "ONBATT", R(NONE), 70},
+		{65, "OB", "", R(NONE), 70},
+		{70, TICK, "", R(NONE), 85},
+		{75, "OB", "", R(NONE), 85},
+		{84.9, TICK, "", R(NONE), 85},
+		{85, TICK, "", R(OB_MAX)},
+		{0}}},
+	{"on-battery-max, sole-login secondary: at the deadline", cfg_secondary_ob_max, (const struct step[]){
+		{0, "OL", "", R(NONE)},
+		{10, "OB", "ONBATT", R(NONE), 70, .sole = 1},
+		{65, "OB", "", R(NONE), 70},
+		{69.9, TICK, "", R(NONE), 70},
+		{70, TICK, "", R(OB_MAX)},
+		{0}}},
+	{"off-duration, secondary: host-sync from the deadline", cfg_secondary, (const struct step[]){
+		{0, "OL", "", R(NONE)},
+		{5, "OFF", "OFF", R(NONE), 35},
+		{35, TICK, "", R(NONE), 50},
+		{40, "OFF", "", R(NONE), 50},
+		{50, TICK, "", R(OFF)},
+		{0}}},
+	{"off-duration, sole-login secondary: at the deadline", cfg_secondary, (const struct step[]){
+		{0, "OL", "", R(NONE), .sole = 1},
+		{5, "OFF", "OFF", R(NONE), 35},
+		{34.9, TICK, "", R(NONE), 35},
+		{35, TICK, "", R(OFF)},
+		{0}}},
+	{"ob-lb-duration, secondary: host-sync from the deadline", cfg_secondary_ob_lb_hold, (const struct step[]){
+		{0, "OB", "ONBATT", R(NONE)},
+		{3, "OB LB", "LOWBATT", R(NONE), 13},
+		{8, "OB LB", "", R(NONE), 13},
+		{13, TICK, "", R(NONE), 28},
+		{28, TICK, "", R(OB_LB)},
+		{0}}},
+	{"host-sync 3 at poll 1: 3 s after LOWBATT", cfg_secondary_sync_3, (const struct step[]){
+		{0, "OB", "ONBATT", R(NONE)},
+		{1, "OB", "", R(NONE), NEVER},
+		{2, "OB LB", "LOWBATT", R(NONE), 5},
+		{3, "OB LB", "", R(NONE), 5},
+		{4, "OB LB", "", R(NONE), 5},
+		{5, "OB LB", "", R(OB_LB)},
+		{0}}},
+	{"secondary: dead-time is not held back", cfg_secondary, (const struct step[]){
+		{0, "OB", "ONBATT", R(NONE)},
+		{5, POLL_FAILED, "COMMBAD", R(NONE), 15},
+		{15, TICK, "", R(NONE), .wants = 1},
+		{15.5, POLL_FAILED, "", R(LOST_OB)},
+		{0}}},
 	{"secondary: charge-low is held back too", cfg_secondary_charge, (const struct step[]){
 		{0, "OB", "ONBATT", R(NONE), .charge = "50"},
-		{5, "OB", "", R(NONE), 15, .charge = "15"},
-		{15, TICK, "", R(CHARGE), NEVER},
+		{5, "OB", "", R(NONE), 20, .charge = "15"},
+		{10, "OB", "", R(NONE), 20, .charge = "14"}, /* still the same run */
+		{20, TICK, "", R(CHARGE), NEVER},
 		{0}}},
 };
 /* clang-format on */
@@ -359,6 +467,9 @@ static void step_run(const struct scenario *sc, struct monitor *m, const struct 
 	if (crit != st->crit)
 		step_fail(sc, st, "verdict", monitor_reason_to_string(crit),
 			  monitor_reason_to_string(st->crit));
+	if (st->wants && monitor_wants_attempt(m, now) != (st->wants > 0))
+		step_fail(sc, st, "wants an attempt", st->wants > 0 ? "no" : "yes",
+			  st->wants > 0 ? "yes" : "no");
 	if (st->deadline == 0)
 		return;
 	want_deadline = st->deadline < 0 ? MONITOR_NEVER : usec(st->deadline);
@@ -427,7 +538,8 @@ static void test_holding(void)
 	CHECK_INT(status_parse(&s, "OB LB", NULL, NULL, NULL), 0);
 	monitor_update(&m, &s, 5 * USEC_PER_SEC, NULL, 0);
 	CHECK(monitor_holding(&m, 5 * USEC_PER_SEC));
-	CHECK(!monitor_holding(&m, 15 * USEC_PER_SEC)); /* host-sync is over */
+	CHECK(monitor_holding(&m, 19 * USEC_PER_SEC));
+	CHECK(!monitor_holding(&m, 20 * USEC_PER_SEC)); /* host-sync is over */
 	monitor_set_sole_login(&m, true);
 	CHECK(!monitor_holding(&m, 5 * USEC_PER_SEC));
 	CHECK(monitor_critical(&m, 5 * USEC_PER_SEC, NULL));

@@ -13,6 +13,9 @@ import sys
 
 from harness import case, expect_fail, expect_ok, main, nutfix, secret_file, upsagent, workdir
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__))))
+from agentfix import Agent, status, write  # noqa: E402
+
 D = workdir()
 CERTS = nutfix.Certs(os.path.join(D, 'certs'))
 U = nutfix.Upsd(os.path.join(D, 'upsd'), tls=True, direct_tls=True, certs=CERTS).start()
@@ -102,6 +105,34 @@ def client_certificate_is_offered():
                        TARGET, 'ups.status'), 'OL\n')
     expect_fail(upsagent('query', *CA, '--cert', CERTS.client_cert, '--key', '/nonexistent.key',
                          TARGET), r'cannot load the client certificate .* /nonexistent.key')
+
+
+@case
+def missing_client_certificate_names_the_alert():
+    # TLS 1.3: the server checks our certificate after our side of the
+    # handshake is done, so its refusal is an alert on the first read.
+    with nutfix.Upsd(os.path.join(D, 'upsd-mtls'), tls=True, direct_tls=True, certs=CERTS,
+                     client_certs=True) as strict:
+        target = f'ups1@localhost:{strict.direct_port}'
+        line = expect_fail(upsagent('query', '--tls=direct', *CA, target, 'ups.status'),
+                           r'TLS alert certificate_required: .*set cert-file and key-file')
+        assert 'TLS1.3' in line or 'certificate_required' in line, line
+        expect_ok(upsagent('query', '--tls=direct', *CA, '--cert', CERTS.client_cert,
+                           '--key', CERTS.client_key, target, 'ups.status'), 'OL\n')
+        conf = write(os.path.join(D, 'mtls.conf'), f'''
+poll-interval = 1
+status-socket = "{D}/mtls.sock"
+ups rack {{
+    server = "localhost"
+    port = {strict.direct_port}
+    tls = "direct"
+    ca-file = "{CERTS.ca}"
+}}
+''')
+        with Agent(conf) as a:
+            a.wait_log(r'rack: .*TLS alert certificate_required: .*cert-file', 15)
+            out = status(f'{D}/mtls.sock').stdout
+            assert 'certificate_required' in out, out
 
 
 @case
