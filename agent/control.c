@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "escape.h"
 #include "json.h"
 #include "log.h"
 
@@ -74,8 +75,11 @@ static void render_text(FILE *f, const struct agent *a)
 			fprintf(f, "CRITICAL: %s", h->reason ? h->reason : "");
 		else
 			fputs("not critical", f);
-		if (w->last_error[0])
-			fprintf(f, " (%s)", w->last_error);
+		if (w->last_error[0]) {
+			fputs(" (", f);
+			escape_print(f, w->last_error); /* may quote a USB device's strings */
+			fputc(')', f);
+		}
 		fputc('\n', f);
 	}
 }
@@ -199,23 +203,56 @@ static int on_accept(sd_event_source *s, int fd, uint32_t revents, void *userdat
 	return 0;
 }
 
+/* What is at path already: nothing, or a socket of ours that nobody
+ * answers on (a daemon that died) is fine and goes; anything else - a file
+ * another user planted, a live daemon - is an error that names it. */
+static int control_clear(const char *path, const struct sockaddr_un *sa)
+{
+	_cleanup_close_ int probe = -1;
+	struct stat st;
+
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0
+				       : log_error_errno(-errno, "cannot look at %s: %s", path,
+							 strerror(errno));
+	if (!S_ISSOCK(st.st_mode) || st.st_uid != geteuid())
+		return log_error_errno(-EEXIST,
+				       "%s exists and is not a socket of ours (%s owned by uid "
+				       "%u): remove it, or set another status-socket",
+				       path, S_ISSOCK(st.st_mode) ? "a socket" : "a file",
+				       (unsigned)st.st_uid);
+	probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (probe >= 0 && connect(probe, (const struct sockaddr *)sa, sizeof(*sa)) == 0)
+		return log_error_errno(
+		    -EADDRINUSE, "another upsagent answers on %s: is it running already?", path);
+	if (unlink(path) < 0 && errno != ENOENT)
+		return log_error_errno(-errno, "cannot remove the stale socket %s: %s", path,
+				       strerror(errno));
+	return 0;
+}
+
 static int control_bind(const char *path)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	int fd, r;
 
 	if (strlen(path) >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
+		return log_error_errno(-ENAMETOOLONG, "the status socket path %s is too long",
+				       path);
 	memcpy(sa.sun_path, path, strlen(path) + 1);
+	r = control_clear(path, &sa);
+	if (r < 0)
+		return r;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
-		return -errno;
-	(void)unlink(path); /* a socket left by a daemon that died */
+		return log_error_errno(-errno, "cannot make the status socket: %s",
+				       strerror(errno));
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || chmod(path, 0600) < 0 ||
 	    listen(fd, 8) < 0) {
 		r = -errno;
 		close(fd);
-		return r;
+		return log_error_errno(r, "cannot open the status socket %s: %s", path,
+				       strerror(-r));
 	}
 	return fd;
 }
@@ -230,10 +267,9 @@ int control_open(struct agent *a)
 	a->control_path = strdup(path);
 	if (!a->control_path)
 		return log_error_errno(-ENOMEM, "out of memory");
-	a->control_fd = control_bind(path);
+	a->control_fd = control_bind(path); /* it says what went wrong */
 	if (a->control_fd < 0)
-		return log_error_errno(a->control_fd, "cannot open the status socket %s: %s", path,
-				       strerror(-a->control_fd));
+		return a->control_fd;
 	r = sd_event_add_io(a->event, &a->control_source, a->control_fd, EPOLLIN, on_accept, a);
 	if (r < 0)
 		return log_error_errno(r, "cannot watch the status socket: %s", strerror(-r));

@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "conn.h"
+#include "escape.h"
 #include "json.h"
 #include "log.h"
 #include "secret.h"
@@ -18,6 +19,7 @@ struct query {
 	struct target target;
 	const char *var;
 	enum tls_mode tls;
+	int tls_min; /* enum tls_version, or -1: the mode's floor */
 	struct tls_options tls_options;
 	const char *server_name;
 	char pin[TLS_PIN_LEN + 1];
@@ -37,7 +39,10 @@ static void query_help(void)
 	printf("Usage: upsagent query [OPTIONS] UPS[@HOST[:PORT]] [VARIABLE]\n\n"
 	       "Print the variables of a UPS as \"name: value\" lines (as upsc does), or one\n"
 	       "value. The session is verified TLS unless --tls=off is given.\n\n"
-	       "  -t, --tls=MODE            starttls (default), direct or off\n"
+	       "  -t, --tls=MODE            starttls (default, port 3493), direct (TLS 1.3,\n"
+	       "                            port 401) or off\n"
+	       "      --tls-min=VERSION     1.2 or 1.3: the oldest TLS accepted (default 1.2\n"
+	       "                            with starttls, 1.3 with direct)\n"
 	       "      --ca-file=FILE        trust these CAs instead of the system store\n"
 	       "      --server-name=NAME    the name the certificate must carry (default: HOST)\n"
 	       "      --pin-sha256=PIN      trust the server key with this SPKI SHA-256 pin\n"
@@ -74,6 +79,12 @@ static int query_option(struct query *q, int opt, const char *arg)
 		if (r < 0)
 			return cli_usage_error("--tls: '%s' is not starttls, direct or off", arg);
 		q->tls = (enum tls_mode)r;
+		return 0;
+	case 'M':
+		r = tls_version_from_string(arg);
+		if (r < 0)
+			return cli_usage_error("--tls-min: '%s' is not 1.2 or 1.3", arg);
+		q->tls_min = r;
 		return 0;
 	case 'C':
 		q->tls_options.ca_file = arg;
@@ -121,6 +132,7 @@ static int query_parse(struct query *q, int argc, char **argv)
 {
 	static const struct option options[] = {
 	    {"tls", required_argument, NULL, 't'},
+	    {"tls-min", required_argument, NULL, 'M'},
 	    {"ca-file", required_argument, NULL, 'C'},
 	    {"server-name", required_argument, NULL, 'N'},
 	    {"pin-sha256", required_argument, NULL, 'P'},
@@ -146,6 +158,10 @@ static int query_parse(struct query *q, int argc, char **argv)
 		return cli_usage_error("expected UPS[@HOST[:PORT]] [VARIABLE]; see --help");
 	if (target_parse(argv[optind], &q->target, err, sizeof(err)) < 0)
 		return cli_usage_error("%s", err);
+	if (q->tls == TLS_MODE_DIRECT && !q->target.port_given)
+		q->target.port = TLS_DIRECT_PORT;
+	if (q->tls == TLS_MODE_DIRECT && q->tls_min == TLS_VERSION_1_2)
+		log_warning("warning: --tls-min=1.2 on direct TLS: port 401 is meant for TLS 1.3");
 	q->var = optind + 1 < argc ? argv[optind + 1] : NULL;
 	if (!!q->user != !!q->password_file)
 		return cli_usage_error("--user and --password-file go together");
@@ -155,7 +171,10 @@ static int query_parse(struct query *q, int argc, char **argv)
 static void print_pair(struct query *q, const char *name, const char *value, bool first)
 {
 	if (!q->json) {
-		printf("%s: %s\n", name, value);
+		/* As upsc prints, but a peer's bytes cannot drive the terminal. */
+		printf("%s: ", name);
+		escape_print(stdout, value);
+		putchar('\n');
 		return;
 	}
 	fputs(first ? "{" : ", ", stdout);
@@ -202,7 +221,8 @@ static void on_value(struct conn *c, int error, const struct conn_reply *reply, 
 		print_pair(q, q->var, reply->value, true);
 		puts("}");
 	} else {
-		puts(reply->value);
+		escape_print(stdout, reply->value);
+		putchar('\n');
 	}
 	conn_close(c);
 }
@@ -289,6 +309,8 @@ static int query_run(struct query *q)
 	    .port = q->target.port,
 	    .ups = q->target.ups,
 	    .tls = q->tls,
+	    .tls_min =
+		q->tls_min >= 0 ? (enum tls_version)q->tls_min : tls_mode_min_version(q->tls),
 	    .creds = q->creds,
 	    .server_name = q->server_name,
 	    .pin = q->pin[0] ? q->pin : NULL,
@@ -313,7 +335,7 @@ static int query_run(struct query *q)
 
 int verb_query(int argc, char **argv)
 {
-	struct query q = {.tls = TLS_MODE_STARTTLS, .timeout = 10 * USEC_PER_SEC};
+	struct query q = {.tls = TLS_MODE_STARTTLS, .tls_min = -1, .timeout = 10 * USEC_PER_SEC};
 	int status;
 
 	/* 0: go on, 1: --help printed, 2: usage error printed. */

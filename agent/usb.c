@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "escape.h"
 #include "hexfile.h"
 #include "hid.h"
 #include "hidpdc.h"
@@ -83,10 +84,15 @@ static void print_usage_name(FILE *f, uint32_t usage)
 
 static void list_text(const struct usbups_dev *d, const struct hid_desc *desc)
 {
-	printf("%s  %04x:%04x  %s%s%s", d->node, d->vendor, d->product, d->mfr,
-	       d->mfr[0] && d->model[0] ? " " : "", d->model);
-	if (d->serial[0])
-		printf("  serial %s", d->serial);
+	/* The strings come from the device: any bytes. */
+	printf("%s  %04x:%04x  ", d->node, d->vendor, d->product);
+	escape_print(stdout, d->mfr);
+	printf("%s", d->mfr[0] && d->model[0] ? " " : "");
+	escape_print(stdout, d->model);
+	if (d->serial[0]) {
+		printf("  serial ");
+		escape_print(stdout, d->serial);
+	}
 	printf("\n   ");
 	for (size_t i = 0; desc && i < ELEMENTSOF(key_usages); i++)
 		if (has_usage(desc, key_usages[i])) {

@@ -474,6 +474,7 @@ static int watch_setup_net(struct watch *w)
 	    .port = u->port,
 	    .ups = u->ups,
 	    .tls = u->tls,
+	    .tls_min = u->tls_min,
 	    .server_name = u->server_name,
 	    .pin = u->pin[0] ? u->pin : NULL,
 	    .user = u->user,
@@ -493,6 +494,10 @@ static int watch_setup_net(struct watch *w)
 			    u->name, u->server, u->user ? ", password included," : "");
 	else if ((r = tls_cache_get(&o, &w->creds, err, sizeof(err))) < 0)
 		return log_error_errno(r, "%s: %s", u->name, err);
+	if (u->tls_min_lowered)
+		log_warning("%s: tls-min-version is 1.2 on direct TLS: port 401 is meant for TLS "
+			    "1.3; upgrade the TLS front end of %s",
+			    u->name, u->server);
 	cc.creds = w->creds;
 	r = gate_find(&w->agent->gates, u->server, &w->gate);
 	if (r >= 0)

@@ -103,5 +103,8 @@ char **config_argv_free(char **argv);
 bool config_text_ok(const char *v);
 /* 0, or -EINVAL reported: path cannot be opened for reading. */
 int config_check_readable(const struct scope *s, const char *name, const char *path);
+/* A file the daemon trusts after the fact (the power-down flag, the status
+ * socket): no "..", and in a directory no other user can write to. */
+int config_check_private_path(const struct scope *s, const char *name, const char *path);
 /* 0, or -errno with a sentence in err: path is not an executable regular file. */
 int config_check_program(const char *path, char *err, size_t errlen);

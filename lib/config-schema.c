@@ -11,6 +11,7 @@
  * newlines kept, before libconfuse sees it; and a parse callback notes the
  * line of every value, since libconfuse only knows the current one.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -235,15 +236,46 @@ static size_t text_env_end(const struct text *t, size_t i)
 	return end ? (size_t)(end - t->b) : 0;
 }
 
+/* libconfuse turns \ooo (1 to 3 octal digits) and \xHH (1 or 2) into that
+ * byte: one that is 0 would silently cut the string there ("/hook\0junk"
+ * runs /hook), so the raw text is checked before libconfuse sees it. */
+static size_t escape_nul_len(const char *b, size_t len, size_t i)
+{
+	size_t j = i + 1, max;
+	unsigned v = 0, digits = 0;
+	bool hex = j < len && b[j] == 'x';
+
+	j += hex;
+	for (max = hex ? 2 : 3; j < len && digits < max; j++, digits++) {
+		char c = b[j];
+
+		if (hex && isxdigit((unsigned char)c))
+			v = v * 16 + (unsigned)(isdigit((unsigned char)c)
+						    ? c - '0'
+						    : (tolower((unsigned char)c) - 'a' + 10));
+		else if (!hex && c >= '0' && c <= '7')
+			v = v * 8 + (unsigned)(c - '0');
+		else
+			break;
+	}
+	return digits > 0 && v == 0 ? j - i : 0;
+}
+
 static int text_quoted(struct config_parse *p, struct text *t)
 {
 	char q = t->b[t->i];
 	unsigned start = t->line;
-	size_t i = t->i + 1, env;
+	size_t i = t->i + 1, env, nul;
 	int r = 0;
 
 	while (r >= 0 && i < t->len && t->b[i] != q) {
-		if (t->b[i] == '\\' && i + 1 < t->len) {
+		if (t->b[i] == '\\' && (nul = escape_nul_len(t->b, t->len, i)) > 0) {
+			config_error(p, t->line,
+				     "\"%.*s\" makes a NUL byte, which would cut the string short "
+				     "there",
+				     (int)nul, t->b + i);
+			r = -EINVAL;
+		} else if (t->b[i] == '\\' && i + 1 < t->len) {
 			r = text_span(p, t, i, i + 2);
 			i += 2;
 		} else if (q == '"' && (env = text_env_end(t, i)) > 0) {
@@ -471,17 +503,29 @@ static cfg_opt_t notify_opts[] = {
 };
 
 static cfg_opt_t ups_opts[] = {
-    SECTION_LINE,	    VALUE("driver"),
-    VALUE("server"),	    VALUE("port"),
-    VALUE("ups"),	    VALUE("tls"),
-    VALUE("ca-file"),	    VALUE("server-name"),
-    VALUE("cert-file"),	    VALUE("key-file"),
-    VALUE("pin-sha256"),    VALUE("user"),
-    VALUE("password-file"), VALUE("role"),
-    VALUE("power-value"),   VALUE("battery-charge-low"),
-    VALUE("runtime-low"),   VALUE("on-battery-max"),
-    VALUES("script"),	    VALUE("vendor-id"),
-    VALUE("product-id"),    VALUE("serial"),
+    SECTION_LINE,
+    VALUE("driver"),
+    VALUE("server"),
+    VALUE("port"),
+    VALUE("ups"),
+    VALUE("tls"),
+    VALUE("tls-min-version"),
+    VALUE("ca-file"),
+    VALUE("server-name"),
+    VALUE("cert-file"),
+    VALUE("key-file"),
+    VALUE("pin-sha256"),
+    VALUE("user"),
+    VALUE("password-file"),
+    VALUE("role"),
+    VALUE("power-value"),
+    VALUE("battery-charge-low"),
+    VALUE("runtime-low"),
+    VALUE("on-battery-max"),
+    VALUES("script"),
+    VALUE("vendor-id"),
+    VALUE("product-id"),
+    VALUE("serial"),
     CFG_END(),
 };
 

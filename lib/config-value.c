@@ -5,11 +5,14 @@
  * the words of the section it is in.
  */
 #include <errno.h>
+#include <pwd.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "config-internal.h"
 #include "config.h"
@@ -178,6 +181,49 @@ int config_get_path(const struct scope *s, const char *name, bool empty_ok, char
 		return config_scope_error(s, name, "'%.64s' is not an absolute path%s", v,
 					  empty_ok ? " (or \"\" for none)" : "");
 	return config_get_string(s, name, ret);
+}
+
+/* Who may own a directory the daemon trusts with its files: root, whoever
+ * runs this (the daemon itself, or a test), and the daemon's own user. */
+static bool owner_trusted(uid_t uid)
+{
+	const struct passwd *pw;
+
+	if (uid == 0 || uid == geteuid())
+		return true;
+	pw = getpwnam(CONFIG_DAEMON_USER);
+	return pw && pw->pw_uid == uid;
+}
+
+int config_check_private_path(const struct scope *s, const char *name, const char *path)
+{
+	_cleanup_free_ char *dir = NULL;
+	struct stat st;
+	char *slash;
+
+	/* "/run/upsagent/../../etc/passwd" is not in /run/upsagent. */
+	if (strstr(path, "/../") || (strlen(path) >= 3 && !strcmp(path + strlen(path) - 3, "/..")))
+		return config_scope_error(s, name, "'%.64s' may not contain \"..\"", path);
+	dir = strdup(path);
+	if (!dir)
+		return -ENOMEM;
+	slash = strrchr(dir, '/');
+	slash[slash == dir ? 1 : 0] = '\0';
+	/* Not there yet: systemd's RuntimeDirectory= makes it, ours. */
+	if (stat(dir, &st) < 0)
+		return errno == ENOENT ? 0
+				       : config_scope_error(s, name, "cannot look at %s: %s", dir,
+							    strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return config_scope_error(s, name, "%s is not a directory", dir);
+	if (!owner_trusted(st.st_uid) || (st.st_mode & 0022))
+		return config_scope_error(
+		    s, name,
+		    "%s is a directory other users can write to (owner uid %u, mode %04o): "
+		    "they could plant or replace %s there; use a directory of root's or the "
+		    "daemon's own, such as /run/upsagent",
+		    dir, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777), path);
+	return 0;
 }
 
 int config_check_readable(const struct scope *s, const char *name, const char *path)

@@ -147,6 +147,13 @@ static int globals_load(const struct scope *s, struct config *c)
 		return -ENOMEM;
 	if (!c->status_socket && !(c->status_socket = strdup(STATUS_SOCKET_DEFAULT)))
 		return -ENOMEM;
+	/* killpower trusts the flag, status trusts the socket: nobody else
+	 * may put either there. */
+	if (c->powerdown_flag[0] &&
+	    config_check_private_path(s, "powerdown-flag", c->powerdown_flag) == -ENOMEM)
+		return -ENOMEM;
+	if (config_check_private_path(s, "status-socket", c->status_socket) == -ENOMEM)
+		return -ENOMEM;
 	return globals_shutdown(s, c);
 }
 
@@ -267,9 +274,10 @@ static int hooks_load(struct config_parse *p, cfg_t *cfg, struct config *c)
 static const char *const driver_names[] = {"net", "sim", "usb"};
 static const char *const role_names[] = {"secondary", "primary"};
 static const char *const tls_names[] = {"starttls", "direct", "off"};
+static const char *const tls_version_names[] = {"1.2", "1.3"};
 static const char *const net_only[] = {
-    "server",	 "port",     "ups",  "tls",	      "ca-file",    "server-name",
-    "cert-file", "key-file", "user", "password-file", "pin-sha256",
+    "server",	   "port",	"ups",	    "tls",  "tls-min-version", "ca-file",
+    "server-name", "cert-file", "key-file", "user", "password-file",   "pin-sha256",
 };
 static const char *const usb_only[] = {"vendor-id", "product-id", "serial"};
 
@@ -352,16 +360,37 @@ static int ups_tls_files(const struct scope *s, struct config_ups *u)
 	return 0;
 }
 
+/* The floor: 1.3 on direct TLS (port 401 is TLS 1.3 by design), 1.2 on
+ * STARTTLS; raising it is always fine, lowering direct to 1.2 (an old TLS
+ * front end) only when written, and then warned about at every start. */
+static void ups_tls_version(const struct scope *s, struct config_ups *u)
+{
+	unsigned v = tls_mode_min_version(u->tls);
+
+	(void)config_get_choice(s, "tls-min-version", tls_version_names,
+				ELEMENTSOF(tls_version_names), &v);
+	u->tls_min = (enum tls_version)v;
+	u->tls_min_lowered = u->tls == TLS_MODE_DIRECT && u->tls_min < TLS_VERSION_1_3;
+	if (u->tls_min_lowered)
+		config_scope_warning(s, "tls-min-version",
+				     "TLS 1.2 on direct TLS: port 401 is meant for TLS 1.3 "
+				     "(upgrade the TLS front end)");
+	/* Port 401 carries the protocol over TLS 1.3 from the first byte. */
+	if (u->tls == TLS_MODE_DIRECT && !config_value(s, "port"))
+		u->port = TLS_DIRECT_PORT;
+}
+
 static int ups_tls(const struct scope *s, struct config_ups *u)
 {
-	static const char *const off_ignores[] = {"ca-file", "server-name", "cert-file", "key-file",
-						  "pin-sha256"};
+	static const char *const off_ignores[] = {"ca-file",  "server-name", "cert-file",
+						  "key-file", "pin-sha256",  "tls-min-version"};
 	const char *pin = config_value(s, "pin-sha256");
 	unsigned mode = TLS_MODE_STARTTLS;
 	int r;
 
 	(void)config_get_choice(s, "tls", tls_names, ELEMENTSOF(tls_names), &mode);
 	u->tls = (enum tls_mode)mode;
+	ups_tls_version(s, u);
 	if (pin && tls_pin_parse(pin, u->pin) < 0)
 		config_scope_error(s, "pin-sha256",
 				   "'%.64s' is not a SHA-256 pin (44 base64 "

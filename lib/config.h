@@ -18,6 +18,8 @@
 #include "tls.h"
 
 #define CONFIG_PATH_DEFAULT "/etc/upsagent.conf"
+/* The daemon's own user (etc/upsagent.sysusers). */
+#define CONFIG_DAEMON_USER "upsagent"
 
 enum config_driver {
 	CONFIG_DRIVER_NET, /* a UPS server speaking the NUT protocol */
@@ -53,9 +55,11 @@ struct config_ups {
 	unsigned line;		   /* where the section starts, for messages */
 	enum config_driver driver; /* driver = "net" (default) | "sim" | "usb" */
 	char *server;		   /* net: required */
-	uint16_t port;		   /* default 3493 */
+	uint16_t port;		   /* default 3493; 401 with tls = "direct" */
 	char *ups;		   /* the UPS name on the server; default: the section title */
 	enum tls_mode tls;	   /* tls = "starttls" (default) | "direct" | "off" */
+	enum tls_version tls_min;  /* tls-min-version; default tls_mode_min_version(tls) */
+	bool tls_min_lowered;	   /* "1.2" written for direct: warned at every start */
 	char *ca_file, *server_name, *cert_file, *key_file; /* NULL when not set */
 	char pin[TLS_PIN_LEN + 1];			    /* pin-sha256, "" = none */
 	char *user;

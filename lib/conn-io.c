@@ -463,6 +463,13 @@ static void io_ready(struct conn *c, uint32_t revents)
 	unsigned generation = c->generation;
 	int r;
 
+	/* The peer hung up: what it said last (a TLS alert, an ERR) says more
+	 * than our failing to send. */
+	if (revents & (EPOLLHUP | EPOLLERR)) {
+		read_in(c);
+		if (c->generation != generation)
+			return;
+	}
 	if (revents & EPOLLOUT) {
 		r = flush_out(c);
 		if (r < 0) {

@@ -5,6 +5,7 @@
  * PROTVER inside TLS proves the session works, and only then do USERNAME and
  * PASSWORD cross the wire.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -34,7 +35,7 @@ static void setup_tls(struct conn *c)
 	const char *name = c->server_name ? c->server_name : c->host;
 	int r;
 
-	r = tls_session_new(c->cfg.creds, c->fd, name, c->pin, &c->tls);
+	r = tls_session_new(c->cfg.creds, c->fd, name, c->pin, c->cfg.tls_min, &c->tls);
 	if (r < 0) {
 		conn_end(c, r, "cannot set up TLS for %s: %s", c->peer, strerror(-r));
 		return;
@@ -98,24 +99,43 @@ void conn_setup_after_tls(struct conn *c)
 	setup_protver(c);
 }
 
-/* PROTVER (protocol 1.3) or NETVER (1.2): any well-formed answer proves the
- * session carries the protocol both ways. */
+/* A version answer: "1.3", "1.2" ... */
+static bool version_ok(const char *v)
+{
+	if (!isdigit((unsigned char)*v))
+		return false;
+	for (; *v; v++)
+		if (!isdigit((unsigned char)*v) && *v != '.')
+			return false;
+	return true;
+}
+
+/* PROTVER (protocol 1.3) or NETVER (1.2): a version in answer proves the
+ * session carries the protocol both ways. Without one, whatever is at the
+ * other end gets no credential. */
 static void on_version(struct conn *c, int error, const struct conn_reply *reply, void *ud)
 {
 	static const char *const netver[] = {"NETVER"};
+	bool first = c->protocol_version[0] == '\0';
 
 	if (!reply)
 		return;
-	if (error < 0 && c->protocol_version[0] == '\0') {
+	if (error >= 0 && version_ok(reply->value)) {
+		snprintf(c->protocol_version, sizeof(c->protocol_version), "%s", reply->value);
+		log_debug("%s: protocol version %s", c->peer, c->protocol_version);
+		setup_credentials(c);
+		return;
+	}
+	if (first) {
 		/* First refusal: an older server; ask the old way. */
 		snprintf(c->protocol_version, sizeof(c->protocol_version), "?");
 		(void)setup_send(c, REQUEST_ANY, 1, netver, false, on_version);
 		return;
 	}
-	if (error >= 0)
-		snprintf(c->protocol_version, sizeof(c->protocol_version), "%s", reply->value);
-	log_debug("%s: protocol version %s", c->peer, c->protocol_version);
-	setup_credentials(c);
+	conn_end(c, -EPROTO,
+		 "%s answered neither PROTVER nor NETVER with a version (%s%s): not a NUT "
+		 "server; no credential was sent",
+		 c->peer, error < 0 ? "ERR " : "", error < 0 ? reply->err_word : reply->value);
 }
 
 static void setup_protver(struct conn *c)

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "conn-internal.h"
+#include "escape.h"
 #include "log.h"
 #include "macro.h"
 
@@ -198,13 +199,18 @@ static void conn_flush_requests(struct conn *c, int error)
 /* Ends the session: error < 0 with a sentence, or 0 for a clean close. */
 void conn_end(struct conn *c, int error, const char *fmt, ...)
 {
+	char raw[sizeof(c->message)];
 	va_list ap;
 
 	if (c->state == CONN_IDLE)
 		return;
+
 	va_start(ap, fmt);
-	vsnprintf(c->message, sizeof(c->message), fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
+	/* The message quotes the peer (ERR words, certificate names) and ends
+	 * up in status output too, not only in the log. */
+	escape_line(c->message, sizeof(c->message), raw);
 	log_debug("%s: session ended: %s", c->peer, c->message);
 	conn_ref(c);
 	conn_teardown(c);

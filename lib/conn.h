@@ -23,6 +23,7 @@ struct conn_config {
 	uint16_t port;		  /* 3493 by default */
 	const char *ups;	  /* the UPS name on the server */
 	enum tls_mode tls;	  /* TLS_MODE_STARTTLS by default */
+	enum tls_version tls_min; /* the floor: tls_mode_min_version() unless written */
 	struct tls_creds *creds;  /* shared, not owned; required unless tls is off */
 	const char *server_name;  /* name the certificate must carry; NULL: host */
 	const char *pin;	  /* from tls_pin_parse(), or NULL */

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "escape.h"
+
 static int max_level = LOG_INFO;
 static bool journal_prefix;
 
@@ -46,17 +48,20 @@ void log_open(void)
 
 void log_fullv(int level, const char *fmt, va_list ap)
 {
-	char buf[2048];
+	char buf[2048], line[2048];
 	int saved = errno;
 
 	if (level > max_level)
 		return;
 	errno = saved;
 	vsnprintf(buf, sizeof(buf), fmt, ap);
+	/* A message carries what peers sent (ERR texts, certificate names,
+	 * USB strings): one message, one line, whatever they sent. */
+	escape_line(line, sizeof(line), buf);
 	if (journal_prefix)
-		fprintf(stderr, "<%d>%s\n", level, buf);
+		fprintf(stderr, "<%d>%s\n", level, line);
 	else
-		fprintf(stderr, "upsagent: %s\n", buf);
+		fprintf(stderr, "upsagent: %s\n", line);
 	errno = saved;
 }
 

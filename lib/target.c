@@ -55,6 +55,7 @@ static int split_host(const char *s, struct target *t, char *err, size_t errlen)
 		snprintf(err, errlen, "'%s': the port must be a number from 1 to 65535", colon + 1);
 		return -EINVAL;
 	}
+	t->port_given = colon != NULL;
 	t->host = strndup(host, len);
 	return t->host ? 0 : -ENOMEM;
 }

@@ -2,6 +2,7 @@
 /* "UPS[@HOST[:PORT]]", as upsc and upsmon's MONITOR write it; IPv6 in brackets. */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -11,7 +12,8 @@
 struct target {
 	char *ups;
 	char *host;
-	uint16_t port;
+	uint16_t port;	 /* TARGET_DEFAULT_PORT unless given */
+	bool port_given; /* written in the target: TLS_DIRECT_PORT is not the default then */
 };
 
 /* 0, or -EINVAL with a sentence in err. Free with target_done(). */

@@ -17,14 +17,30 @@
 
 #include "macro.h"
 
-/* TLS 1.3 first, 1.2 accepted: NUT servers built with NSS offer both. */
-#define TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
+/* Per floor: TLS 1.3 alone; or 1.3 first and 1.2 as RFC 9325 has it. The
+ * TLS 1.2 part: ECDHE or DHE only (forward secrecy), AES-GCM and
+ * ChaCha20-Poly1305 only (AEAD: no CBC, so no HMAC-SHA1), no SHA-1
+ * signatures. NUT servers built with NSS offer ECDHE-GCM. */
+static const char *const priorities[_TLS_VERSION_MAX] = {
+    [TLS_VERSION_1_2] = "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:"
+			"-KX-ALL:+ECDHE-ECDSA:+ECDHE-RSA:+DHE-RSA:"
+			"-CIPHER-ALL:+AES-256-GCM:+AES-128-GCM:+CHACHA20-POLY1305:"
+			"-MAC-ALL:+AEAD:-SIGN-RSA-SHA1:-SIGN-ECDSA-SHA1:-SIGN-DSA-SHA1",
+    [TLS_VERSION_1_3] = "NORMAL:-VERS-ALL:+VERS-TLS1.3",
+};
+
+/* What the floor requires, for messages. */
+static const char *const required[_TLS_VERSION_MAX] = {
+    [TLS_VERSION_1_2] = "TLS 1.3, or TLS 1.2 with ECDHE or DHE and AES-GCM or "
+			"ChaCha20-Poly1305 (RFC 9325)",
+    [TLS_VERSION_1_3] = "TLS 1.3",
+};
 
 struct tls_creds {
 	gnutls_certificate_credentials_t cred;
-	/* TLS_PRIORITIES parsed once: GnuTLS counts the sessions that use it,
+	/* priorities[] parsed once: GnuTLS counts the sessions that use them,
 	 * where gnutls_priority_set_direct() parsed ~8 KiB for each session. */
-	gnutls_priority_t priorities;
+	gnutls_priority_t priorities[_TLS_VERSION_MAX];
 	char *trust; /* "ca-file /path" or "the system trust store", for messages */
 };
 
@@ -33,10 +49,12 @@ struct tls_session {
 	char *verify_name;
 	const char *trust;	   /* tls_creds::trust */
 	char pin[TLS_PIN_LEN + 1]; /* "" when not pinning */
-	int verify_error;	   /* set by verify_peer() when it rejects */
+	enum tls_version min;
+	int verify_error; /* set by verify_peer() when it rejects */
 	char error[384];
 	/* Read ahead from the socket: see tls_pull(). */
 	int fd;
+	bool reset_seen; /* a write found the connection reset: see tls_push() */
 	bool in_drained;
 	size_t in_pos, in_len;
 	uint64_t in_used; /* bytes handed to GnuTLS, ever */
@@ -60,6 +78,29 @@ int tls_mode_from_string(const char *s)
 const char *tls_mode_to_string(enum tls_mode m)
 {
 	return m < _TLS_MODE_MAX ? tls_mode_names[m] : "invalid";
+}
+
+static const char *const tls_version_names[_TLS_VERSION_MAX] = {
+    [TLS_VERSION_1_2] = "1.2",
+    [TLS_VERSION_1_3] = "1.3",
+};
+
+int tls_version_from_string(const char *s)
+{
+	for (size_t i = 0; i < ELEMENTSOF(tls_version_names); i++)
+		if (strcmp(s, tls_version_names[i]) == 0)
+			return (int)i;
+	return -EINVAL;
+}
+
+const char *tls_version_to_string(enum tls_version v)
+{
+	return v < _TLS_VERSION_MAX ? tls_version_names[v] : "invalid";
+}
+
+enum tls_version tls_mode_min_version(enum tls_mode m)
+{
+	return m == TLS_MODE_DIRECT ? TLS_VERSION_1_3 : TLS_VERSION_1_2;
 }
 
 static int verify_peer(gnutls_session_t session);
@@ -123,14 +164,18 @@ int tls_creds_new(const struct tls_options *o, struct tls_creds **ret, char *err
 	/* Verification runs inside the handshake, so a rejected server never
 	 * sees a byte of application data from us. */
 	gnutls_certificate_set_verify_function(c->cred, verify_peer);
-	r = gnutls_priority_init(&c->priorities, TLS_PRIORITIES, NULL);
-	if (r < 0) {
-		c->priorities = NULL;
-		snprintf(err, errlen, "cannot set the TLS priorities: %s", gnutls_strerror(r));
-		r = -EINVAL;
-	} else {
-		r = creds_load(c, o, err, errlen);
+	r = 0;
+	for (size_t i = 0; i < _TLS_VERSION_MAX && r >= 0; i++) {
+		r = gnutls_priority_init(&c->priorities[i], priorities[i], NULL);
+		if (r < 0) {
+			c->priorities[i] = NULL;
+			snprintf(err, errlen, "cannot set the TLS priorities: %s",
+				 gnutls_strerror(r));
+			r = -EINVAL;
+		}
 	}
+	if (r >= 0)
+		r = creds_load(c, o, err, errlen);
 	if (r >= 0 &&
 	    asprintf(&c->trust, "%s%s", o->ca_file ? "ca-file " : "the system trust store",
 		     o->ca_file ? o->ca_file : "") < 0) {
@@ -149,8 +194,9 @@ struct tls_creds *tls_creds_free(struct tls_creds *c)
 {
 	if (c) {
 		gnutls_certificate_free_credentials(c->cred);
-		if (c->priorities)
-			gnutls_priority_deinit(c->priorities);
+		for (size_t i = 0; i < _TLS_VERSION_MAX; i++)
+			if (c->priorities[i])
+				gnutls_priority_deinit(c->priorities[i]);
 		free(c->trust);
 		free(c);
 	}
@@ -225,6 +271,33 @@ static ssize_t tls_pull(gnutls_transport_ptr_t ptr, void *data, size_t size)
 	return (ssize_t)n;
 }
 
+/* A TLS 1.3 server that refuses our client certificate sends an alert and
+ * resets the connection, often while our first request is on its way: the
+ * write fails with ECONNRESET before we have read the alert. GnuTLS would
+ * invalidate the session on that write, and the alert - the one message
+ * that says what is wrong - could never be read. So the first reset a write
+ * meets is "try later", which lets the owner read what arrived; the next
+ * one is the error. */
+static ssize_t tls_push(gnutls_transport_ptr_t ptr, const giovec_t *iov, int iovcnt)
+{
+	struct tls_session *s = ptr;
+	struct msghdr msg = {.msg_iov = (struct iovec *)iov, .msg_iovlen = (size_t)iovcnt};
+	ssize_t k;
+
+	do
+		k = sendmsg(s->fd, &msg, MSG_NOSIGNAL);
+	while (k < 0 && errno == EINTR);
+	if (k < 0 && (errno == ECONNRESET || errno == EPIPE) && !s->reset_seen) {
+		s->reset_seen = true;
+		s->in_drained = false; /* the next read must ask the kernel */
+		gnutls_transport_set_errno(s->session, EAGAIN);
+		return -1;
+	}
+	if (k < 0)
+		gnutls_transport_set_errno(s->session, errno);
+	return k;
+}
+
 /* Only asked when a timeout is set (none is: the owner's timers bound every
  * phase), but GnuTLS must have one next to a custom pull. */
 static int tls_pull_timeout(gnutls_transport_ptr_t ptr, unsigned ms)
@@ -238,11 +311,13 @@ static int tls_pull_timeout(gnutls_transport_ptr_t ptr, unsigned ms)
 }
 
 int tls_session_new(struct tls_creds *c, int fd, const char *verify_name, const char *pin,
-		    struct tls_session **ret)
+		    enum tls_version min, struct tls_session **ret)
 {
 	struct tls_session *s;
 	int r;
 
+	if (min >= _TLS_VERSION_MAX)
+		return -EINVAL;
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
@@ -253,7 +328,8 @@ int tls_session_new(struct tls_creds *c, int fd, const char *verify_name, const 
 	}
 	if (pin)
 		snprintf(s->pin, sizeof(s->pin), "%s", pin);
-	r = gnutls_priority_set(s->session, c->priorities);
+	s->min = min;
+	r = gnutls_priority_set(s->session, c->priorities[min]);
 	if (r >= 0)
 		r = gnutls_credentials_set(s->session, GNUTLS_CRD_CERTIFICATE, c->cred);
 	/* SNI carries names only; RFC 6066 forbids IP literals there. */
@@ -267,8 +343,8 @@ int tls_session_new(struct tls_creds *c, int fd, const char *verify_name, const 
 	s->trust = c->trust;
 	s->fd = fd;
 	gnutls_session_set_ptr(s->session, s);
-	/* Writes keep GnuTLS's own sendmsg() on the descriptor; reads are ours. */
-	gnutls_transport_set_ptr2(s->session, s, (gnutls_transport_ptr_t)(intptr_t)fd);
+	gnutls_transport_set_ptr(s->session, s);
+	gnutls_transport_set_vec_push_function(s->session, tls_push);
 	gnutls_transport_set_pull_function(s->session, tls_pull);
 	gnutls_transport_set_pull_timeout_function(s->session, tls_pull_timeout);
 	/* The session's owner bounds every phase with its own timer. */
@@ -392,16 +468,49 @@ static const struct {
      "the server's certificate uses an insecure signature algorithm"},
     {GNUTLS_CERT_EXPIRED, -EKEYEXPIRED, "the server's certificate has expired"},
     {GNUTLS_CERT_NOT_ACTIVATED, -EKEYEXPIRED, "the server's certificate is not yet valid"},
+    {GNUTLS_CERT_PURPOSE_MISMATCH, -EKEYREJECTED,
+     "the server's certificate is not for TLS servers: it lists extended key usages "
+     "without serverAuth"},
 };
+
+/* RFC 9525: the name is matched against subjectAltName only. GnuTLS falls
+ * back to the CN when no name of the kind asked for is there: refuse that. */
+static bool san_has(gnutls_x509_crt_t crt, bool ip)
+{
+	for (unsigned i = 0;; i++) {
+		char name[256];
+		size_t n = sizeof(name);
+		int type = gnutls_x509_crt_get_subject_alt_name(crt, i, name, &n, NULL);
+
+		if (type == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
+			return false;
+		if (type == (ip ? GNUTLS_SAN_IPADDRESS : GNUTLS_SAN_DNSNAME))
+			return true;
+		/* Other kinds, or one too long for us: look at the next. */
+	}
+}
 
 static int verify_chain(struct tls_session *s, gnutls_x509_crt_t crt)
 {
+	/* The name, and serverAuth wherever the chain lists key purposes. */
+	gnutls_typed_vdata_st data[] = {
+	    {.type = GNUTLS_DT_DNS_HOSTNAME, .data = (unsigned char *)s->verify_name},
+	    {.type = GNUTLS_DT_KEY_PURPOSE_OID, .data = (unsigned char *)GNUTLS_KP_TLS_WWW_SERVER},
+	};
+	bool ip = is_ip_literal(s->verify_name);
 	unsigned status = 0;
 	char names[256];
 	gnutls_datum_t out;
 
-	if (gnutls_certificate_verify_peers3(s->session, s->verify_name, &status) < 0) {
+	if (gnutls_certificate_verify_peers(s->session, data, ELEMENTSOF(data), &status) < 0) {
 		snprintf(s->error, sizeof(s->error), "cannot verify the server's certificate");
+		return -EKEYREJECTED;
+	}
+	if (status == 0 && !san_has(crt, ip)) {
+		snprintf(s->error, sizeof(s->error),
+			 "the server's certificate has no subjectAltName %s: a name in the CN "
+			 "alone is not accepted (RFC 9525)",
+			 ip ? "IP address" : "DNS name");
 		return -EKEYREJECTED;
 	}
 	if (status == 0)
@@ -486,30 +595,37 @@ static const char *alert_hint(gnutls_alert_description_t alert)
 	}
 }
 
-/* A fatal alert from the server, named as RFC 8446 names it
- * (certificate_required); GnuTLS 3.7 spells it GNUTLS_A_CERTIFICATE_REQUIRED. */
-static int alert_error(struct tls_session *s, const char *when)
+/* The server's last alert, named as RFC 8446 names it (certificate_required);
+ * GnuTLS 3.7 spells it GNUTLS_A_CERTIFICATE_REQUIRED. */
+static const char *alert_name(struct tls_session *s, char *buf, size_t len)
 {
-	gnutls_alert_description_t alert = gnutls_alert_get(s->session);
-	const char *name = gnutls_alert_get_strname(alert);
-	char rfc[64];
+	const char *name = gnutls_alert_get_strname(gnutls_alert_get(s->session));
 	size_t i;
 
 	if (!name)
 		name = "(unknown)";
 	if (strncmp(name, "GNUTLS_A_", 9) == 0)
 		name += 9;
-	for (i = 0; name[i] && i < sizeof(rfc) - 1; i++)
-		rfc[i] = (char)tolower((unsigned char)name[i]);
-	rfc[i] = '\0';
-	return set_error(s, -EPROTO, "the server %s with TLS alert %s%s", when, rfc,
-			 alert_hint(alert));
+	for (i = 0; name[i] && i < len - 1; i++)
+		buf[i] = (char)tolower((unsigned char)name[i]);
+	buf[i] = '\0';
+	return buf;
+}
+
+static int alert_error(struct tls_session *s, const char *when)
+{
+	char name[64];
+
+	return set_error(s, -EPROTO, "the server %s with TLS alert %s%s", when,
+			 alert_name(s, name, sizeof(name)),
+			 alert_hint(gnutls_alert_get(s->session)));
 }
 
 /* Translates a fatal handshake code into -errno and a sentence. */
 static int handshake_error(struct tls_session *s, int r)
 {
 	gnutls_alert_description_t alert;
+	char name[64];
 
 	switch (r) {
 	case GNUTLS_E_CERTIFICATE_ERROR:
@@ -520,16 +636,17 @@ static int handshake_error(struct tls_session *s, int r)
 	case GNUTLS_E_NO_CIPHER_SUITES:
 	case GNUTLS_E_UNKNOWN_CIPHER_SUITE:
 		return set_error(s, -EPROTONOSUPPORT,
-				 "no common TLS version with the server (upsagent accepts TLS 1.2 "
-				 "and 1.3 only): %s",
-				 gnutls_strerror(r));
+				 "the server answered with a TLS version or cipher suite upsagent "
+				 "does not accept (%s); upsagent requires %s",
+				 gnutls_strerror(r), required[s->min]);
 	case GNUTLS_E_FATAL_ALERT_RECEIVED:
 		alert = gnutls_alert_get(s->session);
 		if (alert == GNUTLS_A_PROTOCOL_VERSION || alert == GNUTLS_A_INSUFFICIENT_SECURITY ||
 		    alert == GNUTLS_A_HANDSHAKE_FAILURE)
 			return set_error(s, -EPROTONOSUPPORT,
-					 "the server refused TLS 1.2 and 1.3 (alert: %s)",
-					 gnutls_alert_get_name(alert));
+					 "the server has no TLS version and cipher suite in common "
+					 "with upsagent (alert %s); upsagent requires %s",
+					 alert_name(s, name, sizeof(name)), required[s->min]);
 		return alert_error(s, "aborted the TLS handshake");
 	case GNUTLS_E_PREMATURE_TERMINATION:
 	case GNUTLS_E_PULL_ERROR:

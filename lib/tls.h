@@ -6,7 +6,10 @@
  * mismatch, no common protocol version) come with a sentence in
  * tls_session_error().
  *
- * Protocol versions: TLS 1.3 preferred, TLS 1.2 accepted, nothing older.
+ * Protocol versions: TLS 1.3, and TLS 1.2 only above a floor of 1.2 and then
+ * as RFC 9325 asks: forward-secret key exchange (ECDHE, DHE) with an AEAD
+ * cipher (AES-GCM, ChaCha20-Poly1305); no RSA key exchange, no CBC, no SHA-1.
+ * Nothing older, ever.
  */
 #pragma once
 
@@ -24,6 +27,23 @@ enum tls_mode {
 /* -EINVAL for an unknown name. */
 int tls_mode_from_string(const char *s);
 const char *tls_mode_to_string(enum tls_mode m);
+
+/* Port 401 carries the protocol over TLS 1.3 from the first byte; 3493
+ * stays for STARTTLS (and plaintext). */
+#define TLS_DIRECT_PORT 401
+
+enum tls_version {
+	TLS_VERSION_1_2,
+	TLS_VERSION_1_3,
+	_TLS_VERSION_MAX
+};
+
+/* "1.2" or "1.3"; -EINVAL for anything else. */
+int tls_version_from_string(const char *s);
+const char *tls_version_to_string(enum tls_version v);
+/* The floor a mode has unless one is written: 1.3 for direct (port 401),
+ * 1.2 for STARTTLS (upsd 2.8 built with NSS may offer no more). */
+enum tls_version tls_mode_min_version(enum tls_mode m);
 
 /* How to authenticate the server (and, optionally, ourselves). */
 struct tls_options {
@@ -55,7 +75,7 @@ int tls_pin_parse(const char *s, char out[TLS_PIN_LEN + 1]);
  */
 struct tls_session;
 int tls_session_new(struct tls_creds *c, int fd, const char *verify_name, const char *pin,
-		    struct tls_session **ret);
+		    enum tls_version min, struct tls_session **ret);
 struct tls_session *tls_session_free(struct tls_session *s);
 
 /*

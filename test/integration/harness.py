@@ -70,6 +70,14 @@ def expect_fail(res, pattern):
     return lines[0]
 
 
+def assert_no_credentials(received, secret='fake-password-123'):
+    """A hostile server's record of what it received holds no login."""
+    for line in received:
+        word = line.split(' ', 1)[0].upper()
+        assert word not in ('USERNAME', 'PASSWORD', 'LOGIN'), f'server saw {line!r}: {received}'
+    assert secret not in ' '.join(received)
+
+
 def main():
     print(f'1..{len(_cases)}', flush=True)
     failed = 0

@@ -11,7 +11,8 @@ when verification passes."""
 import os
 import sys
 
-from harness import case, expect_fail, expect_ok, main, nutfix, secret_file, upsagent, workdir
+from harness import (assert_no_credentials, case, expect_fail, expect_ok, main, nutfix,  # noqa: E402
+                     secret_file, upsagent, workdir)
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__))))
 from agentfix import Agent, status, write  # noqa: E402
@@ -35,13 +36,6 @@ def fake(mode, cert, *args):
         res = upsagent('query', '--timeout=5', *LOGIN, *args, target, 'ups.status')
         h.wait_connections(1)
     return res, list(h.received)
-
-
-def assert_no_credentials(received):
-    for line in received:
-        word = line.split(' ', 1)[0].upper()
-        assert word not in ('USERNAME', 'PASSWORD', 'LOGIN'), f'server saw {line!r}: {received}'
-    assert 'fake-password-123' not in ' '.join(received)
 
 
 @case
