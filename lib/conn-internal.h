@@ -45,6 +45,8 @@ struct conn {
 	size_t n_requests;
 
 	bool master_fallback; /* PRIMARY refused: MASTER was tried */
+	bool probing;	      /* nothing in common: asking what the server picks */
+	char probe_why[384];  /* why the real handshake failed */
 	char protocol_version[16];
 	char message[512];
 };
@@ -57,6 +59,9 @@ int conn_request(struct conn *c, enum request_kind kind, size_t n, const char *c
 
 /* conn-io.c */
 int conn_connect(struct conn *c);
+/* The handshake found nothing in common: connect again to the same address
+ * for a diagnostic handshake (tls_session_new_probe()). 0: under way. */
+int conn_probe_start(struct conn *c);
 /* Queues a request and its line; redact hides the arguments from messages. */
 int conn_enqueue(struct conn *c, enum request_kind kind, size_t n, const char *const *words,
 		 bool redact, conn_reply_fn fn, void *userdata);

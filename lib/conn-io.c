@@ -83,6 +83,19 @@ static int try_address(struct conn *c)
 	return conn_arm_timer(c);
 }
 
+int conn_probe_start(struct conn *c)
+{
+	snprintf(c->probe_why, sizeof(c->probe_why), "%s", tls_session_error(c->tls));
+	c->tls = tls_session_free(c->tls);
+	c->io = sd_event_source_disable_unref(c->io);
+	close(c->fd);
+	c->fd = -1;
+	proto_reader_init(&c->in);
+	c->probing = true;
+	c->state = CONN_CONNECTING;
+	return try_address(c);
+}
+
 /* Tries the addresses from c->addr on; ends the session when none is left. */
 static void connect_next(struct conn *c)
 {
@@ -170,6 +183,18 @@ void conn_handshake_step(struct conn *c)
 	int r = tls_session_handshake(c->tls);
 
 	if (r == -EAGAIN)
+		return;
+	if (c->probing) {
+		/* It stopped at the ServerHello, or failed: either way done. */
+		c->probing = false;
+		conn_end(c, -EPROTONOSUPPORT, "TLS with %s failed: %s%s%s", c->peer, c->probe_why,
+			 r == -EPROTONOSUPPORT ? "; asked again with older TLS offered, it picks "
+					       : "",
+			 r == -EPROTONOSUPPORT ? tls_session_error(c->tls) : "");
+		return;
+	}
+	/* Nothing in common: name what the server does offer (once). */
+	if (r == -EPROTONOSUPPORT && conn_probe_start(c) >= 0)
 		return;
 	if (r < 0) {
 		conn_end(c, r, "TLS with %s failed: %s", c->peer, tls_session_error(c->tls));

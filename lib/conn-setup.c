@@ -35,7 +35,9 @@ static void setup_tls(struct conn *c)
 	const char *name = c->server_name ? c->server_name : c->host;
 	int r;
 
-	r = tls_session_new(c->cfg.creds, c->fd, name, c->pin, c->cfg.tls_min, &c->tls);
+	r = c->probing
+		? tls_session_new_probe(c->cfg.creds, c->fd, name, c->cfg.tls_min, &c->tls)
+		: tls_session_new(c->cfg.creds, c->fd, name, c->pin, c->cfg.tls_min, &c->tls);
 	if (r < 0) {
 		conn_end(c, r, "cannot set up TLS for %s: %s", c->peer, strerror(-r));
 		return;

@@ -208,6 +208,14 @@ void conn_end(struct conn *c, int error, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
+	if (c->probing) {
+		/* The diagnostic handshake did not get as far as the server's
+		 * choice: the real failure is the one to report. */
+		snprintf(raw, sizeof(raw), "TLS with %s failed: %s", c->peer, c->probe_why);
+		error = -EPROTONOSUPPORT;
+		c->probing = false;
+		c->state = CONN_HANDSHAKE;
+	}
 	/* The message quotes the peer (ERR words, certificate names) and ends
 	 * up in status output too, not only in the log. */
 	escape_line(c->message, sizeof(c->message), raw);

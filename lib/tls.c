@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 
 #include "macro.h"
+#include "tls-internal.h"
 
 /* Per floor: TLS 1.3 alone; or 1.3 first and 1.2 as RFC 9325 has it. The
  * TLS 1.2 part: ECDHE or DHE only (forward secrecy), AES-GCM and
@@ -29,36 +30,16 @@ static const char *const priorities[_TLS_VERSION_MAX] = {
     [TLS_VERSION_1_3] = "NORMAL:-VERS-ALL:+VERS-TLS1.3",
 };
 
+/* The diagnostic handshake's offer: everything a server may still pick. */
+#define PROBE_PRIORITIES                                                                           \
+	"NORMAL:-VERS-ALL:+VERS-TLS1.2:+VERS-TLS1.1:+VERS-TLS1.0:+RSA:+AES-128-CBC:+AES-256-CBC:"  \
+	"+3DES-CBC:+SHA1:+SHA256:+SHA384"
+
 /* What the floor requires, for messages. */
 static const char *const required[_TLS_VERSION_MAX] = {
     [TLS_VERSION_1_2] = "TLS 1.3, or TLS 1.2 with ECDHE or DHE and AES-GCM or "
 			"ChaCha20-Poly1305 (RFC 9325)",
     [TLS_VERSION_1_3] = "TLS 1.3",
-};
-
-struct tls_creds {
-	gnutls_certificate_credentials_t cred;
-	/* priorities[] parsed once: GnuTLS counts the sessions that use them,
-	 * where gnutls_priority_set_direct() parsed ~8 KiB for each session. */
-	gnutls_priority_t priorities[_TLS_VERSION_MAX];
-	char *trust; /* "ca-file /path" or "the system trust store", for messages */
-};
-
-struct tls_session {
-	gnutls_session_t session;
-	char *verify_name;
-	const char *trust;	   /* tls_creds::trust */
-	char pin[TLS_PIN_LEN + 1]; /* "" when not pinning */
-	enum tls_version min;
-	int verify_error; /* set by verify_peer() when it rejects */
-	char error[384];
-	/* Read ahead from the socket: see tls_pull(). */
-	int fd;
-	bool reset_seen; /* a write found the connection reset: see tls_push() */
-	bool in_drained;
-	size_t in_pos, in_len;
-	uint64_t in_used; /* bytes handed to GnuTLS, ever */
-	unsigned char in[512];
 };
 
 static const char *const tls_mode_names[_TLS_MODE_MAX] = {
@@ -102,8 +83,6 @@ enum tls_version tls_mode_min_version(enum tls_mode m)
 {
 	return m == TLS_MODE_DIRECT ? TLS_VERSION_1_3 : TLS_VERSION_1_2;
 }
-
-static int verify_peer(gnutls_session_t session);
 
 static int creds_load(struct tls_creds *c, const struct tls_options *o, char *err, size_t errlen)
 {
@@ -163,7 +142,7 @@ int tls_creds_new(const struct tls_options *o, struct tls_creds **ret, char *err
 	}
 	/* Verification runs inside the handshake, so a rejected server never
 	 * sees a byte of application data from us. */
-	gnutls_certificate_set_verify_function(c->cred, verify_peer);
+	gnutls_certificate_set_verify_function(c->cred, tls_verify_peer);
 	r = 0;
 	for (size_t i = 0; i < _TLS_VERSION_MAX && r >= 0; i++) {
 		r = gnutls_priority_init(&c->priorities[i], priorities[i], NULL);
@@ -221,13 +200,6 @@ int tls_pin_parse(const char *s, char out[TLS_PIN_LEN + 1])
 			return -EINVAL;
 	memcpy(out, s, TLS_PIN_LEN + 1);
 	return 0;
-}
-
-static bool is_ip_literal(const char *name)
-{
-	unsigned char buf[sizeof(struct in6_addr)];
-
-	return inet_pton(AF_INET, name, buf) == 1 || inet_pton(AF_INET6, name, buf) == 1;
 }
 
 /* GnuTLS reads a record's 5-byte header, then its body, each with its own
@@ -310,8 +282,19 @@ static int tls_pull_timeout(gnutls_transport_ptr_t ptr, unsigned ms)
 	return poll(&p, 1, ms == GNUTLS_INDEFINITE_TIMEOUT ? -1 : (int)ms);
 }
 
-int tls_session_new(struct tls_creds *c, int fd, const char *verify_name, const char *pin,
-		    enum tls_version min, struct tls_session **ret)
+static int set_error(struct tls_session *s, int error, const char *fmt, ...) _printf_(3, 4);
+static int set_error(struct tls_session *s, int error, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(s->error, sizeof(s->error), fmt, ap);
+	va_end(ap);
+	return error;
+}
+
+static int session_create(struct tls_creds *c, int fd, const char *verify_name, const char *pin,
+			  enum tls_version min, struct tls_session **ret)
 {
 	struct tls_session *s;
 	int r;
@@ -333,7 +316,7 @@ int tls_session_new(struct tls_creds *c, int fd, const char *verify_name, const 
 	if (r >= 0)
 		r = gnutls_credentials_set(s->session, GNUTLS_CRD_CERTIFICATE, c->cred);
 	/* SNI carries names only; RFC 6066 forbids IP literals there. */
-	if (r >= 0 && !is_ip_literal(verify_name))
+	if (r >= 0 && !tls_is_ip_literal(verify_name))
 		r = gnutls_server_name_set(s->session, GNUTLS_NAME_DNS, verify_name,
 					   strlen(verify_name));
 	if (r < 0) {
@@ -353,6 +336,98 @@ int tls_session_new(struct tls_creds *c, int fd, const char *verify_name, const 
 	return 0;
 }
 
+int tls_session_new(struct tls_creds *c, int fd, const char *verify_name, const char *pin,
+		    enum tls_version min, struct tls_session **ret)
+{
+	return session_create(c, fd, verify_name, pin, min, ret);
+}
+
+/* The suite the server picked, from the ServerHello itself: version (2),
+ * random (32), session id (1 + n), cipher suite (2). */
+static int server_hello_suite(const gnutls_datum_t *msg, unsigned char version[2],
+			      unsigned char suite[2])
+{
+	size_t at = 2 + 32;
+
+	if (msg->size < at + 1 || msg->size < at + 1 + msg->data[at] + 2)
+		return -EBADMSG;
+	memcpy(version, msg->data, 2);
+	at += 1 + msg->data[at];
+	memcpy(suite, msg->data + at, 2);
+	return 0;
+}
+
+static const char *version_name(const unsigned char v[2])
+{
+	if (v[0] != 3 || v[1] > 3)
+		return "an unknown TLS version";
+	return (const char *const[]){"SSL 3.0", "TLS 1.0", "TLS 1.1", "TLS 1.2"}[v[1]];
+}
+
+static void probe_describe(struct tls_session *s, const unsigned char v[2],
+			   const unsigned char id[2])
+{
+	unsigned char cs[2];
+	gnutls_kx_algorithm_t kx = GNUTLS_KX_UNKNOWN;
+	gnutls_cipher_algorithm_t cipher = GNUTLS_CIPHER_UNKNOWN;
+	gnutls_mac_algorithm_t mac = GNUTLS_MAC_UNKNOWN;
+	gnutls_protocol_t min;
+	const char *name = NULL;
+	char weak[128];
+	bool aead;
+
+	for (size_t i = 0; (name = gnutls_cipher_suite_info(i, cs, &kx, &cipher, &mac, &min)); i++)
+		if (cs[0] == id[0] && cs[1] == id[1])
+			break;
+	aead = cipher == GNUTLS_CIPHER_AES_128_GCM || cipher == GNUTLS_CIPHER_AES_256_GCM ||
+	       cipher == GNUTLS_CIPHER_CHACHA20_POLY1305;
+	snprintf(weak, sizeof(weak), "%s%s%s%s%s",
+		 v[0] == 3 && v[1] < 3 ? ", an obsolete TLS version (RFC 8996)" : "",
+		 s->min == TLS_VERSION_1_3 && v[0] == 3 && v[1] == 3 ? ", not TLS 1.3" : "",
+		 kx == GNUTLS_KX_RSA ? ", no forward secrecy" : "", aead ? "" : ", CBC",
+		 mac == GNUTLS_MAC_SHA1 ? ", SHA-1" : "");
+	set_error(s, -EPROTONOSUPPORT, "%s with %s (%s)", version_name(v),
+		  name ? name : "a cipher suite unknown to GnuTLS",
+		  weak[0] ? weak + 2
+			  : "which upsagent accepts: what failed is elsewhere, such as the "
+			    "signature algorithms or key exchange groups");
+}
+
+/* Post ServerHello: note what the server picked and stop there. */
+static int probe_hook(gnutls_session_t session, unsigned htype, unsigned when, unsigned incoming,
+		      const gnutls_datum_t *msg)
+{
+	struct tls_session *s = gnutls_session_get_ptr(session);
+	unsigned char version[2], suite[2];
+
+	if (htype != GNUTLS_HANDSHAKE_SERVER_HELLO || !when || !incoming)
+		return 0;
+	if (server_hello_suite(msg, version, suite) < 0)
+		set_error(s, -EPROTONOSUPPORT, "%s", "a ServerHello too short to read");
+	else
+		probe_describe(s, version, suite);
+	return GNUTLS_E_USER_ERROR; /* abort: nothing more is wanted from it */
+}
+
+int tls_session_new_probe(struct tls_creds *c, int fd, const char *verify_name,
+			  enum tls_version min, struct tls_session **ret)
+{
+	struct tls_session *s;
+	int r = session_create(c, fd, verify_name, NULL, min, &s);
+
+	if (r < 0)
+		return r;
+	if (gnutls_priority_set_direct(s->session, PROBE_PRIORITIES, NULL) < 0) {
+		tls_session_free(s);
+		return -EINVAL;
+	}
+	s->probe = true;
+	gnutls_handshake_set_hook_function(s->session, GNUTLS_HANDSHAKE_SERVER_HELLO,
+					   GNUTLS_HOOK_POST, probe_hook);
+	*ret = s;
+	return 0;
+}
+
 struct tls_session *tls_session_free(struct tls_session *s)
 {
 	if (s) {
@@ -362,212 +437,6 @@ struct tls_session *tls_session_free(struct tls_session *s)
 		free(s);
 	}
 	return NULL;
-}
-
-static int leaf_certificate(gnutls_session_t session, gnutls_x509_crt_t *crt)
-{
-	const gnutls_datum_t *peers;
-	unsigned n = 0;
-
-	peers = gnutls_certificate_get_peers(session, &n);
-	if (!peers || n == 0)
-		return -ENOENT;
-	if (gnutls_x509_crt_init(crt) < 0)
-		return -ENOMEM;
-	if (gnutls_x509_crt_import(*crt, &peers[0], GNUTLS_X509_FMT_DER) < 0) {
-		gnutls_x509_crt_deinit(*crt);
-		return -EBADMSG;
-	}
-	return 0;
-}
-
-/* The pin of a certificate: base64 of SHA-256 over its SubjectPublicKeyInfo. */
-static int certificate_pin(gnutls_x509_crt_t crt, char out[TLS_PIN_LEN + 1])
-{
-	unsigned char der[8192], hash[32];
-	size_t len = sizeof(der);
-	gnutls_datum_t in = {hash, sizeof(hash)}, b64 = {NULL, 0};
-	gnutls_pubkey_t key;
-	int r;
-
-	if (gnutls_pubkey_init(&key) < 0)
-		return -ENOMEM;
-	r = gnutls_pubkey_import_x509(key, crt, 0);
-	if (r >= 0)
-		r = gnutls_pubkey_export(key, GNUTLS_X509_FMT_DER, der, &len);
-	gnutls_pubkey_deinit(key);
-	if (r < 0)
-		return -EBADMSG;
-	if (gnutls_hash_fast(GNUTLS_DIG_SHA256, der, len, hash) < 0)
-		return -EIO;
-	if (gnutls_base64_encode2(&in, &b64) < 0)
-		return -ENOMEM;
-	snprintf(out, TLS_PIN_LEN + 1, "%.*s", (int)b64.size, (const char *)b64.data);
-	gnutls_free(b64.data);
-	return 0;
-}
-
-static int verify_pin(struct tls_session *s, gnutls_x509_crt_t crt)
-{
-	char got[TLS_PIN_LEN + 1];
-
-	if (certificate_pin(crt, got) < 0) {
-		snprintf(s->error, sizeof(s->error), "cannot read the server's public key");
-		return -EKEYREJECTED;
-	}
-	if (strcmp(got, s->pin) != 0) {
-		snprintf(s->error, sizeof(s->error),
-			 "the server's public key does not match pin-sha256 %s (the server "
-			 "presents sha256//%s)",
-			 s->pin, got);
-		return -EKEYREJECTED;
-	}
-	return 0;
-}
-
-/* The certificate's DNS and IP names, for a mismatch message. */
-static void certificate_names(gnutls_x509_crt_t crt, char *buf, size_t len)
-{
-	size_t used = 0;
-
-	buf[0] = '\0';
-	for (unsigned i = 0; i < 8 && used + 4 < len; i++) {
-		char name[256], text[INET6_ADDRSTRLEN];
-		size_t n = sizeof(name) - 1;
-		int type = gnutls_x509_crt_get_subject_alt_name(crt, i, name, &n, NULL);
-		const char *shown = name;
-
-		if (type < 0)
-			break;
-		name[n] = '\0';
-		if (type == GNUTLS_SAN_IPADDRESS)
-			shown = inet_ntop(n == 4 ? AF_INET : AF_INET6, name, text, sizeof(text));
-		else if (type != GNUTLS_SAN_DNSNAME)
-			continue;
-		if (!shown)
-			continue;
-		used += (size_t)snprintf(buf + used, len - used, "%s%s", used ? ", " : "", shown);
-	}
-	if (used >= len)
-		buf[len - 1] = '\0';
-}
-
-/* Verification failures, most fundamental first: an untrusted certificate's
- * name or dates mean nothing. */
-static const struct {
-	unsigned bit;
-	int error;
-	const char *text;
-} verify_texts[] = {
-    {GNUTLS_CERT_SIGNER_NOT_FOUND, -EKEYREJECTED,
-     "the server's certificate is not trusted: its issuer is not in"},
-    {GNUTLS_CERT_SIGNER_NOT_CA, -EKEYREJECTED,
-     "the server's certificate is not trusted: its issuer is not a CA"},
-    {GNUTLS_CERT_REVOKED, -EKEYREJECTED, "the server's certificate has been revoked"},
-    {GNUTLS_CERT_INSECURE_ALGORITHM, -EKEYREJECTED,
-     "the server's certificate uses an insecure signature algorithm"},
-    {GNUTLS_CERT_EXPIRED, -EKEYEXPIRED, "the server's certificate has expired"},
-    {GNUTLS_CERT_NOT_ACTIVATED, -EKEYEXPIRED, "the server's certificate is not yet valid"},
-    {GNUTLS_CERT_PURPOSE_MISMATCH, -EKEYREJECTED,
-     "the server's certificate is not for TLS servers: it lists extended key usages "
-     "without serverAuth"},
-};
-
-/* RFC 9525: the name is matched against subjectAltName only. GnuTLS falls
- * back to the CN when no name of the kind asked for is there: refuse that. */
-static bool san_has(gnutls_x509_crt_t crt, bool ip)
-{
-	for (unsigned i = 0;; i++) {
-		char name[256];
-		size_t n = sizeof(name);
-		int type = gnutls_x509_crt_get_subject_alt_name(crt, i, name, &n, NULL);
-
-		if (type == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
-			return false;
-		if (type == (ip ? GNUTLS_SAN_IPADDRESS : GNUTLS_SAN_DNSNAME))
-			return true;
-		/* Other kinds, or one too long for us: look at the next. */
-	}
-}
-
-static int verify_chain(struct tls_session *s, gnutls_x509_crt_t crt)
-{
-	/* The name, and serverAuth wherever the chain lists key purposes. */
-	gnutls_typed_vdata_st data[] = {
-	    {.type = GNUTLS_DT_DNS_HOSTNAME, .data = (unsigned char *)s->verify_name},
-	    {.type = GNUTLS_DT_KEY_PURPOSE_OID, .data = (unsigned char *)GNUTLS_KP_TLS_WWW_SERVER},
-	};
-	bool ip = is_ip_literal(s->verify_name);
-	unsigned status = 0;
-	char names[256];
-	gnutls_datum_t out;
-
-	if (gnutls_certificate_verify_peers(s->session, data, ELEMENTSOF(data), &status) < 0) {
-		snprintf(s->error, sizeof(s->error), "cannot verify the server's certificate");
-		return -EKEYREJECTED;
-	}
-	if (status == 0 && !san_has(crt, ip)) {
-		snprintf(s->error, sizeof(s->error),
-			 "the server's certificate has no subjectAltName %s: a name in the CN "
-			 "alone is not accepted (RFC 9525)",
-			 ip ? "IP address" : "DNS name");
-		return -EKEYREJECTED;
-	}
-	if (status == 0)
-		return 0;
-	for (size_t i = 0; i < ELEMENTSOF(verify_texts); i++) {
-		if (!(status & verify_texts[i].bit))
-			continue;
-		if (verify_texts[i].bit == GNUTLS_CERT_SIGNER_NOT_FOUND)
-			snprintf(s->error, sizeof(s->error), "%s %s", verify_texts[i].text,
-				 s->trust);
-		else
-			snprintf(s->error, sizeof(s->error), "%s", verify_texts[i].text);
-		return verify_texts[i].error;
-	}
-	if (status & GNUTLS_CERT_UNEXPECTED_OWNER) {
-		certificate_names(crt, names, sizeof(names));
-		snprintf(s->error, sizeof(s->error),
-			 "the server's certificate does not match the name '%s' (it is for: %s)",
-			 s->verify_name, names[0] ? names : "no DNS or IP names");
-		return -EKEYREJECTED;
-	}
-	if (gnutls_certificate_verification_status_print(status, GNUTLS_CRT_X509, &out, 0) >= 0) {
-		snprintf(s->error, sizeof(s->error), "the server's certificate is not valid: %s",
-			 (const char *)out.data);
-		gnutls_free(out.data);
-	}
-	return -EKEYREJECTED;
-}
-
-/* GnuTLS calls this during the handshake; non-zero aborts it. */
-static int verify_peer(gnutls_session_t session)
-{
-	struct tls_session *s = gnutls_session_get_ptr(session);
-	gnutls_x509_crt_t crt;
-	int r;
-
-	r = leaf_certificate(session, &crt);
-	if (r < 0) {
-		snprintf(s->error, sizeof(s->error), "the server sent no usable certificate");
-		s->verify_error = -EKEYREJECTED;
-		return -1;
-	}
-	r = s->pin[0] ? verify_pin(s, crt) : verify_chain(s, crt);
-	gnutls_x509_crt_deinit(crt);
-	s->verify_error = r;
-	return r < 0 ? -1 : 0;
-}
-
-static int set_error(struct tls_session *s, int error, const char *fmt, ...) _printf_(3, 4);
-static int set_error(struct tls_session *s, int error, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(s->error, sizeof(s->error), fmt, ap);
-	va_end(ap);
-	return error;
 }
 
 /* What an alert about our client certificate asks of the administrator.
@@ -626,6 +495,9 @@ static int handshake_error(struct tls_session *s, int r)
 {
 	gnutls_alert_description_t alert;
 	char name[64];
+
+	if (s->probe && r == GNUTLS_E_USER_ERROR)
+		return -EPROTONOSUPPORT; /* probe_hook() said what the server picked */
 
 	switch (r) {
 	case GNUTLS_E_CERTIFICATE_ERROR:

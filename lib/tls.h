@@ -79,6 +79,19 @@ int tls_session_new(struct tls_creds *c, int fd, const char *verify_name, const 
 struct tls_session *tls_session_free(struct tls_session *s);
 
 /*
+ * After a handshake that found nothing in common (-EPROTONOSUPPORT): a
+ * second handshake, on a new connection, that offers what we refuse (TLS
+ * 1.0 and 1.1, RSA key exchange, CBC, SHA-1) only to learn what the server
+ * picks. It stops right after the ServerHello: no certificate is looked at,
+ * nothing is sent inside TLS, ever. tls_session_handshake() then fails with
+ * -EPROTONOSUPPORT and tls_session_error() names the server's choice, e.g.
+ * "TLS 1.2 with TLS_RSA_AES_128_CBC_SHA1 (no forward secrecy, CBC, SHA-1)";
+ * min is the floor the real handshake had, for that judgement.
+ */
+int tls_session_new_probe(struct tls_creds *c, int fd, const char *verify_name,
+			  enum tls_version min, struct tls_session **ret);
+
+/*
  * Drives the handshake. 0: done and verified. -EAGAIN: call again when the
  * socket is ready in the direction tls_session_want_write() says.
  * Otherwise a negative errno: -EKEYREJECTED (not trusted, name or pin

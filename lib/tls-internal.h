@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Inside the TLS module, shared by tls.c (credentials, sessions, records)
+ * and tls-verify.c (what makes a server's certificate acceptable). Nothing
+ * outside lib/tls*.c includes this.
+ */
+#pragma once
+
+#include <gnutls/gnutls.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "tls.h"
+
+struct tls_creds {
+	gnutls_certificate_credentials_t cred;
+	/* priorities[] parsed once: GnuTLS counts the sessions that use them,
+	 * where gnutls_priority_set_direct() parsed ~8 KiB for each session. */
+	gnutls_priority_t priorities[_TLS_VERSION_MAX];
+	char *trust; /* "ca-file /path" or "the system trust store", for messages */
+};
+
+struct tls_session {
+	gnutls_session_t session;
+	char *verify_name;
+	const char *trust;	   /* tls_creds::trust */
+	char pin[TLS_PIN_LEN + 1]; /* "" when not pinning */
+	enum tls_version min;
+	bool probe;	  /* tls_session_new_probe(): stop at the ServerHello */
+	int verify_error; /* set by verify_peer() when it rejects */
+	char error[384];
+	/* Read ahead from the socket: see tls_pull(). */
+	int fd;
+	bool reset_seen; /* a write found the connection reset: see tls_push() */
+	bool in_drained;
+	size_t in_pos, in_len;
+	uint64_t in_used; /* bytes handed to GnuTLS, ever */
+	unsigned char in[512];
+};
+
+/* tls-verify.c: GnuTLS calls this during the handshake; non-zero aborts it. */
+int tls_verify_peer(gnutls_session_t session);
+/* An IPv4 or IPv6 address literal (SNI must not carry one). */
+bool tls_is_ip_literal(const char *name);
