@@ -14,7 +14,7 @@ import subprocess
 import sys
 import threading
 
-from agentfix import Agent, Hook, write
+from agentfix import Agent, Hook, status, write
 from harness import (UPSAGENT, assert_no_credentials, case, expect_fail, expect_ok, main,  # noqa: E402
                      nutfix, secret_file, upsagent, workdir)
 
@@ -176,6 +176,49 @@ ups nas {{
             for f in ('cmdline', 'environ'):
                 assert SECRET.encode() not in open(f'/proc/{pid}/{f}', 'rb').read(), f
         assert SECRET not in a.text()
+
+
+def sim_config(name, sock):
+    return write(os.path.join(D, name + '.conf'), f'''
+poll-interval = 1
+status-socket = "{sock}"
+powerdown-flag = "{D}/{name}.flag"
+ups demo {{
+    driver = "sim"
+}}
+''')
+
+
+@case
+def status_socket_planted_by_another_user_is_refused():
+    sock = os.path.join(D, 'planted.sock')
+    with open(sock, 'w') as f:
+        f.write('not ours\n')
+    os.chown(sock, 65534, 65534)                 # nobody planted it
+    with Agent(sim_config('planted', sock)) as a:
+        code = a.wait_exit(10)
+    assert code != 0, a.text()
+    assert re.search(r'planted.sock exists and is not a socket of ours \(a file owned by '
+                     r'uid 65534\): remove it, or set another status-socket', a.text()), a.text()
+    with open(sock) as f:
+        assert f.read() == 'not ours\n'          # left alone
+
+
+@case
+def stale_status_socket_is_replaced_and_a_live_one_kept():
+    sock = os.path.join(D, 'stale.sock')
+    s = socket.socket(socket.AF_UNIX)
+    s.bind(sock)                                  # a daemon that died left it
+    s.close()
+    conf = sim_config('stale', sock)
+    with Agent(conf) as a:
+        a.wait_log(r'watching 1 UPS', 10)
+        nutfix.wait_for(lambda: status(sock).returncode == 0, 10, 'the status socket')
+        # A second daemon on the same socket must not steal it.
+        with Agent(conf) as b:
+            assert b.wait_exit(10) != 0, b.text()
+        assert 'another upsagent answers on' in b.text(), b.text()
+        assert status(sock).returncode == 0       # the first one still answers
 
 
 if __name__ == '__main__':
