@@ -102,7 +102,10 @@ def watching(name, t, ups='ups1', nocomm=300, password=None, ready=True):
                         a.wait_log(r'rack: .*\[ONBATT\]', t.poll + 3)
                 yield p, a, hook
             except BaseException:
-                print('# proxy log:\n' + '\n'.join('#   ' + l for l in p.text().splitlines()))
+                print('# agent log, then proxy log, seconds since the agent started:')
+                for x, line in a.matching(''):
+                    print(f'#   {x - a.started:+.3f} {line}')
+                print('\n'.join('#   ' + l for l in p.text(since=a.started).splitlines()))
                 raise
 
 
