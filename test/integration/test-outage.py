@@ -246,6 +246,8 @@ def stale_data():
     def stop_driver(p):
         last = p.wait_reply(time.monotonic(), (MIN.poll + 3) * SLOW)
         U.stop_component('ups1')
+        # upsd says so at once (DRIVER-NOT-CONNECTED): no good answer after this.
+        assert U.get('ups1', 'ups.status') is None, 'upsd still serves ups1'
         stopped = time.monotonic()
         between = [r for r in p.replies if last < r <= stopped]
         assert not between, f'a poll was answered while the driver stopped: {between}'
