@@ -70,15 +70,16 @@ class Agent:
         with self._cond:
             self._cond.notify_all()
 
-    def wait_log(self, pattern, timeout):
-        """Waits for a log line matching pattern; returns (arrival time, line)."""
+    def wait_log(self, pattern, timeout, since=0.0):
+        """Waits for a log line matching pattern (that came at or after the
+        monotonic time since); returns (arrival time, line)."""
         rx = re.compile(pattern)
         timeout *= SLOW
         deadline = time.monotonic() + timeout
         with self._cond:
             while True:
                 for t, line in self.lines:
-                    if rx.search(line):
+                    if t >= since and rx.search(line):
                         return t, line
                 left = deadline - time.monotonic()
                 if left <= 0 or (self.proc.poll() is not None and not self._reader.is_alive()):
@@ -96,10 +97,14 @@ class Agent:
         with self._cond:
             return [m.group(1) for _, l in self.lines for m in [rx.search(l)] if m]
 
-    def count(self, pattern):
+    def count(self, pattern, since=0.0):
+        return len(self.matching(pattern, since))
+
+    def matching(self, pattern, since=0.0):
+        """[(arrival time, line)] of the lines matching pattern, since that time."""
         rx = re.compile(pattern)
         with self._cond:
-            return sum(1 for _, l in self.lines if rx.search(l))
+            return [(t, l) for t, l in self.lines if t >= since and rx.search(l)]
 
     def wait_exit(self, timeout):
         code = self.proc.wait(timeout)
