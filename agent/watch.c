@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "agent.h"
 #include "log.h"
@@ -119,6 +120,22 @@ static const char *plural(unsigned n)
 	return n == 1 ? "" : "s";
 }
 
+/* "still failing since 21:47:03 (300 s ago), 301 attempts: ...": the
+ * wall-clock time is for reading beside other logs; the duration is from
+ * the monotonic clock, which a clock change does not move. */
+static void watch_say_summary(struct watch *w, uint64_t now, const char *error)
+{
+	const struct outage *o = &w->outage;
+	time_t began = time(NULL) - (time_t)((now - o->since) / USEC_PER_SEC);
+	char when[16] = "?";
+	struct tm tm;
+
+	if (localtime_r(&began, &tm))
+		strftime(when, sizeof(when), "%H:%M:%S", &tm);
+	log_warning("%s: still failing since %s (%.0f s ago), %u attempts: %s", w->ups->name, when,
+		    seconds(now - o->since), o->attempts, error);
+}
+
 /* A failure that lasts is said when it starts and when its text changes,
  * summed up every nocomm-warn-time, and once when it ends: not per poll. */
 static void watch_say(struct watch *w, uint64_t now, const char *error)
@@ -142,8 +159,7 @@ static void watch_say(struct watch *w, uint64_t now, const char *error)
 			log_warning("%s: %s", w->ups->name, error);
 		break;
 	case OUTAGE_SUMMARY:
-		log_warning("%s: still failing since %.0f s ago, %u attempts: %s", w->ups->name,
-			    seconds(now - o->since), o->attempts, error);
+		watch_say_summary(w, now, error);
 		break;
 	case OUTAGE_QUIET:
 		break;

@@ -91,6 +91,7 @@ def power_failure_powers_off_once_through_logind():
         assert os.path.exists(f'{D}/e2e.killpower')
         ev = a.events()
         assert ev.index('ONBATT') < ev.index('LOWBATT') < ev.index('SHUTDOWN'), ev
+        hook.wait('SHUTDOWN', 10)  # hooks run beside the loop: it may still be writing
         assert {'ONBATT', 'LOWBATT', 'SHUTDOWN'} <= set(hook.types()), hook.types()
     reset_ups()
 
