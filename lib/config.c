@@ -15,6 +15,7 @@
 #include <sys/un.h>
 
 #include "config-internal.h"
+#include "nutword.h"
 #include "log.h"
 #include "secret.h"
 #include "target.h"
@@ -280,17 +281,6 @@ static void refuse(const struct scope *s, const char *const *names, size_t n, co
 			config_scope_error(s, names[i], "only for driver = \"%s\"", driver);
 }
 
-/* A UPS name as upsd knows it, and as UPSNAME carries it: one plain word. */
-static bool ups_name_ok(const char *v)
-{
-	if (!*v || strlen(v) > 64)
-		return false;
-	for (; *v; v++)
-		if ((unsigned char)*v <= ' ' || (unsigned char)*v >= 0x7f || strchr("\"'\\#@", *v))
-			return false;
-	return true;
-}
-
 static int ups_server(const struct scope *s, struct config_ups *u)
 {
 	int r = config_get_string(s, "server", &u->server);
@@ -324,7 +314,7 @@ static int ups_target(const struct scope *s, struct config_ups *u)
 		u->ups = strdup(u->name);
 	if (r >= 0 && !u->ups)
 		return -ENOMEM;
-	if (r > 0 && !ups_name_ok(u->ups))
+	if (r > 0 && !nut_word_ok(u->ups))
 		config_scope_error(s, "ups",
 				   "'%.64s' is not a UPS name (one word, without "
 				   "quotes, '#' or '@')",
@@ -394,7 +384,7 @@ static int ups_login(const struct scope *s, struct config_ups *u)
 		return config_scope_error(s, "user", "a user needs a password-file");
 	if (!config_value(s, "user") && u->password_file)
 		return config_scope_error(s, "password-file", "a password-file needs a user");
-	if (u->user && !ups_name_ok(u->user))
+	if (u->user && !nut_word_ok(u->user))
 		config_scope_error(s, "user", "'%.64s' is not a user name (one word)", u->user);
 	/* Checked here, so a bad file fails the load with its line; not kept:
 	 * the session reads it again at each login and wipes it. */
@@ -523,7 +513,7 @@ static int ups_load(const struct scope *s, struct config_ups *u)
 	u->name = strdup(cfg_title(s->sec));
 	if (!u->name)
 		return -ENOMEM;
-	if (!ups_name_ok(u->name))
+	if (!nut_word_ok(u->name))
 		config_scope_error(s, NULL,
 				   "'%.64s' is not a UPS name (one word, without quotes, "
 				   "'#' or '@')",
