@@ -215,16 +215,20 @@ static void hook_events(const struct scope *s, struct config_hook *h)
 
 static int hook_load(const struct scope *s, struct config_hook *h)
 {
+	static const char *const wall_names[] = {"false", "true"};
+	unsigned wall = 0;
 	char err[512];
 	int r;
 
 	h->line = config_line(s->p, s->sec, NULL, 0);
 	h->timeout = HOOK_TIMEOUT_DEFAULT;
+	(void)config_get_choice(s, "wall", wall_names, ELEMENTSOF(wall_names), &wall);
+	h->wall = wall;
 	r = config_get_argv(s, "command", &h->argv);
-	if (r == 0)
+	if (r == 0 && !config_value(s, "wall"))
 		config_scope_error(s, NULL,
 				   "command is missing: the program to run, as in "
-				   "command = {\"/usr/local/bin/ups-notify\"}");
+				   "command = {\"/usr/local/bin/ups-notify\"}, or wall = true");
 	else if (r > 0 && config_check_program(h->argv[0], err, sizeof(err)) < 0)
 		/* Only a warning: a missing notify script must not keep the host
 		 * from being protected (at start) or a fix from loading (on reload). */
@@ -242,7 +246,7 @@ static int hook_load(const struct scope *s, struct config_hook *h)
 
 static int hooks_load(struct config_parse *p, cfg_t *cfg, struct config *c)
 {
-	unsigned n = cfg_size(cfg, "notify");
+	unsigned n = cfg_size(cfg, "notify"), wall_set = 0;
 
 	if (n > CONFIG_HOOKS_MAX) {
 		config_error(p,
@@ -253,12 +257,19 @@ static int hooks_load(struct config_parse *p, cfg_t *cfg, struct config *c)
 	c->hooks = calloc(n, sizeof(*c->hooks));
 	if (n > 0 && !c->hooks)
 		return -ENOMEM;
+	c->wall_events = CONFIG_WALL_DEFAULT;
 	for (unsigned i = 0; i < n; i++) {
 		struct scope s = {p, cfg_getnsec(cfg, "notify", i), "notify: "};
-		int r = hook_load(&s, &c->hooks[c->n_hooks++]);
+		struct config_hook *h = &c->hooks[c->n_hooks++];
+		int r = hook_load(&s, h);
 
 		if (r == -ENOMEM)
 			return r;
+		/* Any wall option replaces the default with what the sections say. */
+		if (config_value(&s, "wall") && !wall_set++)
+			c->wall_events = 0;
+		if (h->wall)
+			c->wall_events |= h->events;
 	}
 	return 0;
 }
