@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "agent.h"
+#include "eventid.h"
 #include "log.h"
 #include "wall.h"
 
@@ -116,9 +117,16 @@ void notify_event(struct agent *a, struct watch *w, unsigned event)
 {
 	char message[256];
 
+	struct log_event_fields f = {
+	    .message_id = event_message_id(event),
+	    .ups = w ? w->ups->name : NULL,
+	    .event = notify_event_name(event),
+	    .status = w ? w->last_status : NULL,
+	};
+
 	notify_format(message, sizeof(message), w, event);
-	log_full(event < _MONITOR_EVENT_MAX && events[event].good ? LOG_INFO : LOG_WARNING,
-		 "%s: %s [%s]", w ? w->ups->name : "host", message, notify_event_name(event));
+	log_event(event < _MONITOR_EVENT_MAX && events[event].good ? LOG_INFO : LOG_WARNING, &f,
+		  "%s: %s [%s]", w ? w->ups->name : "host", message, notify_event_name(event));
 	notify_hooks(a, w, event, message);
 	notify_wall(a, event, message);
 }

@@ -29,14 +29,16 @@ int upsmon_note_add(struct upsmon_note **notes, size_t *n, const char *file, uns
 		return -ENOMEM;
 	}
 	*notes = bigger;
-	bigger[(*n)++] = (struct upsmon_note){file, line, text};
+	bigger[(*n)++] = (struct upsmon_note){file, line, text, NULL};
 	return 0;
 }
 
 void upsmon_notes_free(struct upsmon_note *notes, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		free(notes[i].text);
+		free(notes[i].echo);
+	}
 	free(notes);
 }
 

@@ -20,6 +20,7 @@ struct upsmon_note {
 	const char *file; /* not owned: the path given to the parser */
 	unsigned line;
 	char *text;
+	char *echo; /* the line as written, secrets masked; NULL when not known */
 };
 
 struct upsmonconf_line {

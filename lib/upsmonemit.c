@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The model of an imported upsmon.conf written out as upsagent.conf text. */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -132,6 +133,42 @@ static void emit_ups(struct um *m, FILE *f, const struct um_monitor *u)
 	fputs("}\n", f);
 }
 
+/* By file (upsmon.conf first), then line; stable, so a line's notes keep their order. */
+static void notes_sort(struct um *m)
+{
+	struct upsmon_note *v = m->res->notes;
+
+	for (size_t i = 1; i < m->res->n_notes; i++)
+		for (size_t j = i; j > 0; j--) {
+			const struct upsmon_note *a = &v[j - 1], *b = &v[j];
+			bool a_conf = a->file == m->in->conf->path, b_conf = b->file == m->in->conf->path;
+			unsigned la = a->line ? a->line : UINT_MAX, lb = b->line ? b->line : UINT_MAX;
+			struct upsmon_note t;
+
+			if (a_conf > b_conf || (a_conf == b_conf && la <= lb))
+				break;
+			t = v[j - 1];
+			v[j - 1] = v[j];
+			v[j] = t;
+		}
+}
+
+static void emit_notes(struct um *m, FILE *f)
+{
+	notes_sort(m);
+	for (size_t i = 0; i < m->res->n_notes; i++) {
+		const struct upsmon_note *n = &m->res->notes[i];
+
+		if (n->echo)
+			fprintf(f, "# %s:%u: %s\n", n->file, n->line, n->echo);
+		else if (n->line)
+			fprintf(f, "# %s:%u:\n", n->file, n->line);
+		else
+			fprintf(f, "# %s:\n", n->file);
+		fprintf(f, "#     %s\n", n->text);
+	}
+}
+
 static void emit_header(struct um *m, FILE *f)
 {
 	fprintf(f,
@@ -144,7 +181,7 @@ static void emit_header(struct um *m, FILE *f)
 			"#\n# %zu line(s) were not carried over or changed meaning; each is below,\n"
 			"# passwords masked, with the reason (also printed as warnings).\n#\n",
 			m->res->n_notes);
-	fputs(m->comments_text ? m->comments_text : "", f);
+	emit_notes(m, f);
 	if (m->certpath)
 		fprintf(f,
 			"#\n# GnuTLS cannot read upsmon's NSS database (CERTPATH %s).\n"

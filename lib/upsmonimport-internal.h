@@ -60,9 +60,6 @@ enum um_value_kind {
 struct um {
 	const struct upsmon_import_in *in;
 	struct upsmon_import *res;
-	FILE *comments; /* the block of comments at the top of the text */
-	char *comments_text;
-	size_t comments_len;
 	int error; /* -ENOMEM once anything failed to allocate */
 	struct um_value values[_UM_VALUE_MAX];
 	char **shutdown_argv; /* NULL: logind */
@@ -78,8 +75,8 @@ struct um {
 	char *certpath;
 };
 
-/* Notes the problem for FILE:LINE and writes it as a comment: the line as
- * written (passwords masked) and the reason. */
+/* Notes the problem for FILE:LINE, with the line as written (passwords
+ * masked), to be printed as a warning and written as a comment. */
 int um_comment(struct um *m, const struct upsmonconf *file, const struct upsmonconf_line *l,
 		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* The same without the line's words (line 0: the file as a whole). */

@@ -32,6 +32,25 @@ int um_event_from_string(const char *s)
 
 /* ---- comments and notes ------------------------------------------------ */
 
+/* Directives whose words are worth echoing; an unknown one may be a typo
+ * of MONITOR, with a password in it. */
+static bool known_directive(const char *d)
+{
+	static const char *const known[] = {
+	    "MONITOR",	 "MINSUPPLIES", "SHUTDOWNCMD", "NOTIFYCMD", "NOTIFYFLAG", "NOTIFYMSG",
+	    "POLLFREQ",	 "POLLFREQALERT", "DEADTIME",  "HOSTSYNC",  "FINALDELAY", "POWERDOWNFLAG",
+	    "NOCOMMWARNTIME", "RBWARNTIME", "OFFDURATION", "OBLBDURATION", "CERTPATH", "CERTIDENT",
+	    "CERTHOST",	 "CERTVERIFY",	"FORCESSL",    "RUN_AS_USER", "SHUTDOWNEXIT",
+	    "POLLFAIL_LOG_THROTTLE_MAX", "DEBUG_MIN", "ALARMCRITICAL", "AT", "CMDSCRIPT",
+	    "PIPEFN",	 "LOCKFN",
+	};
+
+	for (size_t i = 0; i < ELEMENTSOF(known); i++)
+		if (strcmp(d, known[i]) == 0)
+			return true;
+	return false;
+}
+
 /* The line as written, quoted where needed, with its secret masked. */
 static void echo_line(FILE *f, const struct upsmonconf_line *l)
 {
@@ -39,6 +58,10 @@ static void echo_line(FILE *f, const struct upsmonconf_line *l)
 			: strcmp(l->words[0], "CERTIDENT") == 0 ? 2
 								: SIZE_MAX;
 
+	if (!known_directive(l->words[0])) {
+		fprintf(f, "%s ... (the rest is not copied: it may hold a password)", l->words[0]);
+		return;
+	}
 	for (size_t i = 0; i < l->n_words; i++) {
 		const char *w = i == secret ? "********" : l->words[i];
 		bool quote = !*w || strpbrk(w, " \t#\"\\");
@@ -55,25 +78,32 @@ static void echo_line(FILE *f, const struct upsmonconf_line *l)
 	}
 }
 
+static char *echo_text(const struct upsmonconf_line *l)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	if (!f)
+		return NULL;
+	echo_line(f, l);
+	if (fclose(f) != 0) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
 static void um_vcomment(struct um *m, const char *file, unsigned line,
 			const struct upsmonconf_line *l, const char *fmt, va_list ap)
 {
 	_cleanup_free_ char *text = NULL;
+	struct upsmon_import *res = m->res;
 
 	if (vasprintf(&text, fmt, ap) < 0 ||
-	    upsmon_note_add(&m->res->notes, &m->res->n_notes, file, l ? l->line : line, "%s",
-			    text) < 0) {
+	    upsmon_note_add(&res->notes, &res->n_notes, file, l ? l->line : line, "%s", text) < 0 ||
+	    (l && !(res->notes[res->n_notes - 1].echo = echo_text(l))))
 		m->error = -ENOMEM;
-		return;
-	}
-	if (l) {
-		fprintf(m->comments, "# %s:%u: ", file, l->line);
-		echo_line(m->comments, l);
-		fprintf(m->comments, "\n#     %s\n", text);
-	} else if (line)
-		fprintf(m->comments, "# %s:%u:\n#     %s\n", file, line, text);
-	else
-		fprintf(m->comments, "# %s:\n#     %s\n", file, text);
 }
 
 int um_comment(struct um *m, const struct upsmonconf *file, const struct upsmonconf_line *l,
@@ -690,20 +720,14 @@ int upsmon_import(const struct upsmon_import_in *in, struct upsmon_import **ret)
 
 	if (!(m.res = calloc(1, sizeof(*m.res))))
 		return -ENOMEM;
-	m.comments = open_memstream(&m.comments_text, &m.comments_len);
-	if (!m.comments)
-		r = -ENOMEM;
-	else {
-		um_lines(&m);
-		um_finish(&m);
-		r = fclose(m.comments) == 0 ? m.error : -ENOMEM;
-		if (r >= 0)
-			r = um_emit(&m);
-	}
+	um_lines(&m);
+	um_finish(&m);
+	r = m.error;
+	if (r >= 0)
+		r = um_emit(&m);
 	for (size_t i = 0; i < m.n_mon; i++)
 		monitor_free(&m.mon[i]);
 	free(m.mon);
-	free(m.comments_text);
 	free(m.certpath);
 	um_strv_free(m.shutdown_argv);
 	um_strv_free(m.notify_argv);
