@@ -2,9 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """upsmon's habits kept by the daemon: wall messages on a terminal (a pty
 that a test-only utmp file lists), and events in the journal with their
-fields (UPS=, UPSAGENT_EVENT=, UPSAGENT_STATUS=, MESSAGE_ID=), read back
+fields (UPS=, UPSAGENT_EVENT=, UPSAGENT_STATUS=, MESSAGE_ID=): read back
 from the journal's native protocol socket, which a private mount namespace
-puts where sd_journal_send looks for it."""
+puts where sd_journal_send looks for it, and from a private systemd-journald
+in such a namespace, queried with journalctl."""
+import json
 import os
 import select
 import shutil
@@ -180,6 +182,63 @@ def events_reach_the_journal_with_their_fields():
     assert 'UPS demo on battery' not in text, text
     assert '<5>' in text or '<6>' in text or '<4>' in text, text
     assert 'upsagent: ' not in text, text
+
+
+JOURNALD = '/lib/systemd/systemd-journald'
+# A journald of our own: /run/systemd and /var/log/journal hidden by empty
+# file systems, /run/log on a directory of the test, where it stays.
+JOURNALD_NS = '''set -e
+logdir=$0
+mount -t tmpfs tmpfs /run/systemd
+mount --bind "$logdir" /run/log
+if [ -d /var/log/journal ]; then mount -t tmpfs tmpfs /var/log/journal; fi
+%s >"$logdir/journald.out" 2>&1 &
+jpid=$!
+i=0
+while [ ! -S /run/systemd/journal/socket ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
+JOURNAL_STREAM=$(stat -L -c %%d:%%i /proc/self/fd/2)
+export JOURNAL_STREAM
+set +e
+"$@"
+rc=$?
+journalctl --sync >/dev/null 2>&1
+kill $jpid
+wait $jpid
+exit $rc
+''' % JOURNALD
+
+
+@case
+def journalctl_finds_the_events_of_a_real_journald():
+    if not can_namespace() or not os.access(JOURNALD, os.X_OK):
+        print('# SKIP: no private mount namespace or no systemd-journald here')
+        return
+    logdir = os.path.join(D, 'log')
+    os.makedirs(logdir)
+    conf = sim_config('journald')
+    env = dict(os.environ, UPSAGENT_TEST_UTMP=os.path.join(D, 'no-utmp'))
+    with Agent(conf, ('--dry-run',), env=env,
+               prefix=['unshare', '-m', 'sh', '-c', JOURNALD_NS, logdir]) as a:
+        a.wait_log(r'dry run: would power off', 30)
+        assert a.wait_exit(20) == 0, a.text()
+
+    def query(*match):
+        res = subprocess.run(['journalctl', '-D', os.path.join(logdir, 'journal'), '-o', 'json',
+                              '--no-pager', *match], capture_output=True, text=True, timeout=30)
+        assert res.returncode == 0, res
+        return [json.loads(l) for l in res.stdout.splitlines()]
+
+    ob = query('SYSLOG_IDENTIFIER=upsagent', 'UPSAGENT_EVENT=ONBATT')
+    assert len(ob) == 1, ob
+    assert ob[0]['MESSAGE'] == 'demo: UPS demo on battery [ONBATT]', ob
+    assert ob[0]['UPS'] == 'demo' and ob[0]['UPSAGENT_STATUS'] == 'OB DISCHRG', ob
+    assert ob[0]['MESSAGE_ID'] == MESSAGE_IDS['ONBATT'] and ob[0]['PRIORITY'] == '4', ob
+    assert ob[0]['_TRANSPORT'] == 'journal', ob
+    events = [e['UPSAGENT_EVENT'] for e in query('SYSLOG_IDENTIFIER=upsagent')
+              if 'UPSAGENT_EVENT' in e]
+    assert events == ['ONBATT', 'LOWBATT', 'SHUTDOWN'], events
+    lb = query(f'MESSAGE_ID={MESSAGE_IDS["LOWBATT"]}')
+    assert [e['UPSAGENT_STATUS'] for e in lb] == ['OB LB DISCHRG'], lb
 
 
 @case
