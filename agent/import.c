@@ -107,7 +107,7 @@ static const char *read_error(int r)
 	return r == -EINVAL ? "not a regular file" : r == -EFBIG ? "larger than 1 MiB" : strerror(-r);
 }
 
-/* A parsed file; logs why not. */
+/* A parsed file; *err says why it could not be read. */
 static int conf_read(const char *path, struct upsmonconf **ret, const char **err)
 {
 	_cleanup_free_ char *text = NULL;

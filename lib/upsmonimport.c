@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "macro.h"
 #include "nutword.h"
@@ -363,7 +364,8 @@ static int on_monitor(struct um *m, const struct upsmonconf_line *l)
 	    !(u.user = strdup(l->words[3])))
 		goto fail;
 	for (size_t i = 0; i < m->n_mon; i++)
-		if (strcmp(m->mon[i].system, u.system) == 0) {
+		if (strcmp(m->mon[i].ups, u.ups) == 0 && strcasecmp(m->mon[i].host, u.host) == 0 &&
+		    (m->mon[i].port ? m->mon[i].port : 3493) == (u.port ? u.port : 3493)) {
 			COMMENT(m, l, "not carried over: %s is already watched (line %u)", u.system,
 				m->mon[i].line);
 			goto fail;
@@ -620,6 +622,21 @@ static int on_line(struct um *m, const struct upsmonconf_line *l)
 
 /* ---- the whole --------------------------------------------------------- */
 
+/* upsmon refuses to start when MINSUPPLIES exceeds the power it watches. */
+static void um_finish_power(struct um *m)
+{
+	const struct um_value *min = &m->values[UM_MINSUPPLIES];
+	unsigned long sum = 0;
+
+	for (size_t i = 0; i < m->n_mon; i++)
+		sum += m->mon[i].power;
+	if (m->n_mon && min->set && (unsigned long)min->v > sum)
+		COMMENT(m, upsmonconf_find(m->in->conf, "MINSUPPLIES"),
+			"MINSUPPLIES %ld is more than the power values of the MONITOR lines carried "
+			"over (%lu): upsmon refuses this, and so does check-config",
+			min->v, sum);
+}
+
 static const struct upsmonconf_line *first_line(const struct upsmonconf *c, const char *name)
 {
 	for (size_t i = 0; i < c->n_lines; i++)
@@ -683,13 +700,14 @@ static void um_finish(struct um *m)
 			"said otherwise; upsagent always requires TLS (STARTTLS) and verifies the "
 			"server's certificate (upsd.conf CERTFILE on the server; ca-file or pin-sha256 "
 			"here), or write tls = \"off\" in a ups section");
-	if (dead->set && dead->v < 2 * p) {
-		um_comment(m, c, upsmonconf_find(c, "DEADTIME"),
-			   "changed: dead-time must be at least twice the poll interval (%ld s), so "
-			   "one lost poll never shuts the host down; %ld is used",
-			   p, 2 * p);
-		dead->v = 2 * p;
+	if ((dead->set ? dead->v : 15) < 2 * p) {
+		um_comment(m, c, upsmonconf_find(c, dead->set ? "DEADTIME" : "POLLFREQ"),
+			   "changed: dead-time%s must be at least twice the poll interval (%ld s), "
+			   "so one lost poll never shuts the host down; %ld is used",
+			   dead->set ? "" : " (the default, 15 s)", p, 2 * p);
+		*dead = (struct um_value){2 * p, dead->line, true};
 	}
+	um_finish_power(m);
 	um_finish_tls(m);
 	um_finish_exec(m);
 }

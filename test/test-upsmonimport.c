@@ -92,7 +92,7 @@ static void test_bad_monitor(void)
 					 "MONITOR ups@h 1 us'er pw primary\n"
 					 "MONITR ups@h 1 user topsecret primary\n"
 					 "MONITOR ok@h 1 user pw primary\n"
-					 "MONITOR ok@h 1 user pw2 primary\n"
+					 "MONITOR ok@H:3493 1 user pw2 primary\n"
 					 "\"unclosed\n");
 
 	CHECK_INT(r->n_ups, 1);
@@ -108,6 +108,7 @@ static void test_bad_monitor(void)
 	/* Comments echo the lines, passwords masked. */
 	CHECK(strstr(r->text, "# upsmon.conf:2: MONITOR ups@h 1 user ******** boss\n"));
 	CHECK(!strstr(r->text, " pw2"));
+	check_note(r, "upsmon.conf", 9, "ok@H:3493 is already watched");
 	CHECK(strstr(r->text, "# upsmon.conf:7: MONITR"));
 	upsmon_import_free(r);
 }
@@ -139,6 +140,13 @@ static void test_globals(void)
 	CHECK(strstr(r->text, "\tserver-name = \"nas.lan\"\n"));
 	CHECK(!strstr(r->text, "always requires TLS")); /* FORCESSL 1 and CERTVERIFY 1 */
 	CHECK(strstr(r->text, "# Power off through systemd-logind"));
+	upsmon_import_free(r);
+
+	/* A slow poll raises the default dead-time; too many supplies are said. */
+	r = import("MONITOR u@h 1 a b secondary\nPOLLFREQ 30\nMINSUPPLIES 2\n");
+	CHECK(strstr(r->text, "poll-interval = 30\ndead-time = 60\n"));
+	check_note(r, "upsmon.conf", 2, "dead-time (the default, 15 s) must be at least twice");
+	check_note(r, "upsmon.conf", 3, "MINSUPPLIES 2 is more than the power values");
 	upsmon_import_free(r);
 }
 
