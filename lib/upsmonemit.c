@@ -17,7 +17,7 @@ static void put_string(FILE *f, const char *s)
 
 	fputc(q, f);
 	for (; *s; s++)
-		fprintf(f, *s == q || *s == '\\' ? "\\%c" : "%c", *s);
+		fputs(*s == q || *s == '\\' ? "\\" : "", f), fputc(*s, f);
 	fputc(q, f);
 }
 

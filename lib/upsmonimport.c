@@ -55,15 +55,20 @@ static bool known_directive(const char *d)
 /* The line as written, quoted where needed, with its secret masked. */
 static void echo_line(FILE *f, const struct upsmonconf_line *l)
 {
-	size_t secret = strcmp(l->words[0], "MONITOR") == 0	? 4
-			: strcmp(l->words[0], "CERTIDENT") == 0 ? 2
-								: SIZE_MAX;
+	bool monitor = strcmp(l->words[0], "MONITOR") == 0;
+	/* Where the password is, and from where nothing is copied: in a
+	 * MONITOR line with a word too many or too few, any word may be it. */
+	bool certident = strcmp(l->words[0], "CERTIDENT") == 0;
+	size_t secret = monitor ? 4 : certident ? 2 : SIZE_MAX;
+	size_t end = (monitor && l->n_words != 6) || certident ? secret : l->n_words;
 
 	if (!known_directive(l->words[0])) {
 		fprintf(f, "%s ... (the rest is not copied: it may hold a password)", l->words[0]);
 		return;
 	}
-	for (size_t i = 0; i < l->n_words; i++) {
+	if (end < l->n_words)
+		secret = end;
+	for (size_t i = 0; i < l->n_words && i <= end; i++) {
 		const char *w = i == secret ? "********" : l->words[i];
 		bool quote = !*w || strpbrk(w, " \t#\"\\");
 
@@ -74,7 +79,7 @@ static void echo_line(FILE *f, const struct upsmonconf_line *l)
 		}
 		fputc('"', f);
 		for (; *w; w++)
-			fprintf(f, strchr("\"\\", *w) ? "\\%c" : "%c", *w);
+			fputs(strchr("\"\\", *w) ? "\\" : "", f), fputc(*w, f);
 		fputc('"', f);
 	}
 }
@@ -95,6 +100,8 @@ static char *echo_text(const struct upsmonconf_line *l)
 	return text;
 }
 
+static void um_vcomment(struct um *m, const char *file, unsigned line,
+			const struct upsmonconf_line *l, const char *fmt, va_list ap) _printf_(5, 0);
 static void um_vcomment(struct um *m, const char *file, unsigned line,
 			const struct upsmonconf_line *l, const char *fmt, va_list ap)
 {
