@@ -415,18 +415,33 @@ static bool is_poweroff(char **argv)
 	       (!strcmp(argv[1], "-h") || !strcmp(argv[1], "-P") || !strcmp(argv[1], "-hP"));
 }
 
-/* upsmon hands both commands to /bin/sh: keep the shell only when the line needs it. */
-static char **command_argv(const char *cmd, bool *shell)
+/* upsmon hands both commands to /bin/sh: keep the shell only when the line
+ * needs it. The notify command gets the message as its last argument, as
+ * from upsmon: through the shell, that is "$1" after the script. */
+static char **command_argv(const char *cmd, bool message, bool *shell)
 {
-	*shell = cmd[0] != '/' || strpbrk(cmd, "|&;<>()$`\\\"'*?[]#~=%{}\n");
-	if (*shell) {
-		char **v = calloc(4, sizeof(*v));
+	char **v;
 
-		if (v && (!(v[0] = strdup("/bin/sh")) || !(v[1] = strdup("-c")) || !(v[2] = strdup(cmd))))
-			v = um_strv_free(v);
-		return v;
+	*shell = cmd[0] != '/' || strpbrk(cmd, "|&;<>()$`\\\"'*?[]#~=%{}\n");
+	if (!*shell)
+		return um_split(cmd);
+	if (!(v = calloc(5, sizeof(*v))))
+		return NULL;
+	v[0] = strdup("/bin/sh");
+	v[1] = strdup("-c");
+	if (!message)
+		v[2] = strdup(cmd);
+	else if (asprintf(&v[2], "%s \"$1\"", cmd) < 0)
+		v[2] = NULL;
+	if (message && v[2])
+		v[3] = strdup("upsagent-notify"); /* $0 */
+	if (!v[0] || !v[1] || !v[2] || (message && !v[3])) {
+		for (size_t i = 0; i < 4; i++)
+			free(v[i]);
+		free(v);
+		return NULL;
 	}
-	return um_split(cmd);
+	return v;
 }
 
 static int on_shutdowncmd(struct um *m, const struct upsmonconf_line *l)
@@ -450,7 +465,7 @@ static int on_shutdowncmd(struct um *m, const struct upsmonconf_line *l)
 	}
 	um_strv_free(argv);
 	um_strv_free(m->shutdown_argv);
-	if (!(m->shutdown_argv = command_argv(l->words[1], &shell)))
+	if (!(m->shutdown_argv = command_argv(l->words[1], false, &shell)))
 		return m->error = -ENOMEM;
 	COMMENT(m, l, "meaning changes: shutdown-command runs it%s as user upsagent, without "
 		      "root and without capabilities; make sure it can power off that way",
@@ -480,7 +495,7 @@ static int on_notifycmd(struct um *m, const struct upsmonconf_line *l)
 	if (!args_ok(m, l, 2, "the command in quotes"))
 		return 0;
 	um_strv_free(m->notify_argv);
-	if (!(m->notify_argv = command_argv(l->words[1], &shell)))
+	if (!(m->notify_argv = command_argv(l->words[1], true, &shell)))
 		return m->error = -ENOMEM;
 	m->notify_line = l->line;
 	m->notify_upssched = is_upssched(l->words[1]);

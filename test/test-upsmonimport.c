@@ -176,6 +176,13 @@ static void test_commands(void)
 	CHECK(strstr(r->text, "wall = true\n\tevents = {\"ONBATT\", \"LOWBATT\", \"FSD\", \"COMMOK\""));
 	upsmon_import_free(r);
 
+	r = import("SHUTDOWNCMD \"echo $HOME; poweroff\"\nNOTIFYCMD \"logger -t ups\"\n"
+		   "NOTIFYFLAG ONBATT EXEC\n");
+	/* The message is the notify command's last argument, through the shell too. */
+	CHECK(strstr(r->text, "command = {\"/bin/sh\", \"-c\", 'logger -t ups \"$1\"', "
+			      "\"upsagent-notify\"}\n"));
+	upsmon_import_free(r);
+
 	r = import("SHUTDOWNCMD \"echo $HOME; poweroff\"\nNOTIFYCMD /bin/notify\n");
 	CHECK(strstr(r->text, "shutdown-command = {\"/bin/sh\", \"-c\", 'echo $HOME; poweroff'}\n"));
 	check_note(r, "upsmon.conf", 1, "through /bin/sh -c");

@@ -171,6 +171,23 @@ def broken_lines_are_warnings_and_the_rest_carries_over():
 
 
 @case
+def imported_notify_command_gets_the_message_as_upsmon_gave_it():
+    """A NOTIFYCMD that needs a shell still gets the message as its last argument."""
+    got = os.path.join(D, 'notified')
+    src = os.path.join(D, 'notify-upsmon.conf')
+    with open(src, 'w', encoding='utf-8') as f:
+        f.write(f'MONITOR ups1@nas.lan 1 monuser pw secondary\n'
+                f'NOTIFYCMD "echo $NOTIFYTYPE >>{got}"\n'
+                f'NOTIFYFLAG ONBATT SYSLOG+EXEC\n')
+    res, out, _ = run_import('notify', src)
+    expect_ok(res)
+    env = dict(os.environ, UPSAGENT_TEST_UTMP=os.path.join(D, 'no-utmp'))
+    res = nutfix.run([UPSAGENT, 'test-event', '--config', out, 'ONBATT'], env=env)
+    expect_ok(res)
+    assert read(got) == 'ONBATT UPS ups1@nas.lan on battery\n', read(got)
+
+
+@case
 def standard_output_and_usage():
     src = data('broken-upsmon.conf', 'stdout-upsmon.conf')
     pw = os.path.join(D, 'stdout-pw')
