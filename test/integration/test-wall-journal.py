@@ -113,6 +113,41 @@ def wall_follows_the_notify_sections():
     assert 'on battery' not in text and 'shutdown proceeding' not in text, text
 
 
+# The production path: logind's sessions, read by sd-login from
+# /run/systemd/sessions, here an empty file system with one session of ours;
+# utmp hidden by an empty file where there is one.
+SESSIONS_NS = '''set -e
+mount -t tmpfs tmpfs /run/systemd
+mkdir /run/systemd/sessions
+printf 'UID=0\\nUSER=root\\nACTIVE=1\\nSTATE=active\\nTYPE=tty\\nTTY=%s\\n' "$0" > /run/systemd/sessions/c7
+if [ -e /run/utmp ]; then : > "$TMPDIR/empty-utmp"; mount --bind "$TMPDIR/empty-utmp" /run/utmp; fi
+exec "$@"
+'''
+
+
+@case
+def wall_finds_the_terminal_of_a_logind_session():
+    if not can_namespace():
+        print('# SKIP: no private mount namespace here (needs root and unshare)')
+        return
+    master, slave = os.openpty()
+    tty.setraw(slave)
+    conf = sim_config('sessions', 'notify {\n wall = true\n events = {"ONBATT"}\n}\n')
+    env = dict(os.environ, TMPDIR=D)
+    env.pop('UPSAGENT_TEST_UTMP', None)
+    try:
+        with Agent(conf, ('--dry-run',), env=env,
+                   prefix=['unshare', '-m', 'sh', '-c', SESSIONS_NS,
+                           os.ttyname(slave)[len('/dev/'):]]) as a:
+            text = read_pty(master, ['UPS demo on battery'], 30)
+            a.wait_log(r'dry run: would power off', 30)
+            a.wait_exit(10)
+    finally:
+        os.close(slave)
+        os.close(master)
+    assert text.count('Broadcast message from upsagent@') == 1, text
+
+
 def parse_native(data):
     """The journal's native protocol: KEY=value lines, or KEY, a 64-bit length, the value."""
     fields, i = {}, 0
