@@ -2,7 +2,8 @@
 /*
  * Between the parts of the import: upsmonimport.c (upsmon.conf's
  * directives into the model below), upssched-import.c (upssched.conf's
- * timers) and upsmonemit.c (the model written out as upsagent.conf).
+ * timers), upsmonimport-note.c (notes, helpers) and upsmonemit.c (the
+ * model written out as upsagent.conf).
  */
 #pragma once
 
