@@ -41,7 +41,7 @@ static void help(void)
 {
 	printf("Usage: upsagent VERB [OPTIONS] ...\n\n");
 	for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
-		printf("  %-13s %s\n", verbs[i].name, verbs[i].summary);
+		printf("  %-14s %s\n", verbs[i].name, verbs[i].summary);
 	printf("\n'upsagent VERB --help' describes each verb; man upsagent(8) has the rest.\n");
 }
 
