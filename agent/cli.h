@@ -14,3 +14,4 @@ int verb_test_event(int argc, char **argv);
 int verb_check_config(int argc, char **argv);
 int verb_usb(int argc, char **argv);	   /* usb.c */
 int verb_killpower(int argc, char **argv); /* killpower.c */
+int verb_import_upsmon(int argc, char **argv); /* import.c */

@@ -24,6 +24,7 @@ static const struct {
     {"query", verb_query, "read a UPS's variables from a UPS server"},
     {"usb", verb_usb, "list the UPSes on USB, decode a HID report descriptor"},
     {"killpower", verb_killpower, "tell a USB UPS to cut its output (system-shutdown hook)"},
+    {"import-upsmon", verb_import_upsmon, "convert NUT's upsmon.conf to an upsagent.conf"},
 };
 
 int cli_usage_error(const char *fmt, ...)
@@ -40,7 +41,7 @@ static void help(void)
 {
 	printf("Usage: upsagent VERB [OPTIONS] ...\n\n");
 	for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
-		printf("  %-10s %s\n", verbs[i].name, verbs[i].summary);
+		printf("  %-14s %s\n", verbs[i].name, verbs[i].summary);
 	printf("\n'upsagent VERB --help' describes each verb; man upsagent(8) has the rest.\n");
 }
 

@@ -9,7 +9,9 @@
 #include <string.h>
 
 #include "agent.h"
+#include "eventid.h"
 #include "log.h"
+#include "wall.h"
 
 /* What follows "UPS <name> " in each message, and whether it is good news
  * (logged as information; the rest are warnings an administrator acts on). */
@@ -89,20 +91,44 @@ static void notify_hooks(struct agent *a, const struct watch *w, unsigned event,
 	for (size_t i = 0; i < a->config->n_hooks; i++) {
 		const struct config_hook *h = &a->config->hooks[i];
 
-		if (!config_hook_wants(h, event))
+		if (!h->argv || !config_hook_wants(h, event))
 			continue;
 		(void)hooks_run(a->hooks, h->argv, &env, h->timeout);
 	}
+}
+
+/* upsmon's WALL: every logged-in terminal (lib/wall.h says what the unit needs). */
+static void notify_wall(struct agent *a, unsigned event, const char *message)
+{
+	char text[300];
+	int r;
+
+	if (event >= _CONFIG_EVENT_MAX || !(a->config->wall_events & CONFIG_EVENT_BIT(event)))
+		return;
+	snprintf(text, sizeof(text), "%s%s", a->dry_run ? "(dry run) " : "", message);
+	r = wall_send(text);
+	if (r < 0)
+		log_warning("wall: cannot list the logged-in terminals: %s, ignoring", strerror(-r));
+	else
+		log_debug("wall: %s written to %d terminal(s)", notify_event_name(event), r);
 }
 
 void notify_event(struct agent *a, struct watch *w, unsigned event)
 {
 	char message[256];
 
+	struct log_event_fields f = {
+	    .message_id = event_message_id(event),
+	    .ups = w ? w->ups->name : NULL,
+	    .event = notify_event_name(event),
+	    .status = w ? w->last_status : NULL,
+	};
+
 	notify_format(message, sizeof(message), w, event);
-	log_full(event < _MONITOR_EVENT_MAX && events[event].good ? LOG_INFO : LOG_WARNING,
-		 "%s: %s [%s]", w ? w->ups->name : "host", message, notify_event_name(event));
+	log_event(event < _MONITOR_EVENT_MAX && events[event].good ? LOG_INFO : LOG_WARNING, &f,
+		  "%s: %s [%s]", w ? w->ups->name : "host", message, notify_event_name(event));
 	notify_hooks(a, w, event, message);
+	notify_wall(a, event, message);
 }
 
 /* ---- upsagent test-event ------------------------------------------------ */

@@ -499,7 +499,7 @@ static void error_cb(cfg_t *cfg, const char *fmt, va_list ap)
 #define SECTION_LINE CFG_STR_LIST_CB(SECTION_LINE_OPT, "{0}", CFGF_NONE, section_cb)
 
 static cfg_opt_t notify_opts[] = {
-    SECTION_LINE, VALUES("command"), VALUES("events"), VALUE("timeout"), CFG_END(),
+    SECTION_LINE, VALUES("command"), VALUES("events"), VALUE("timeout"), VALUE("wall"), CFG_END(),
 };
 
 static cfg_opt_t ups_opts[] = {

@@ -15,6 +15,7 @@
 #include <sys/un.h>
 
 #include "config-internal.h"
+#include "nutword.h"
 #include "log.h"
 #include "secret.h"
 #include "target.h"
@@ -221,16 +222,20 @@ static void hook_events(const struct scope *s, struct config_hook *h)
 
 static int hook_load(const struct scope *s, struct config_hook *h)
 {
+	static const char *const wall_names[] = {"false", "true"};
+	unsigned wall = 0;
 	char err[512];
 	int r;
 
 	h->line = config_line(s->p, s->sec, NULL, 0);
 	h->timeout = HOOK_TIMEOUT_DEFAULT;
+	(void)config_get_choice(s, "wall", wall_names, ELEMENTSOF(wall_names), &wall);
+	h->wall = wall;
 	r = config_get_argv(s, "command", &h->argv);
-	if (r == 0)
+	if (r == 0 && !config_value(s, "wall"))
 		config_scope_error(s, NULL,
 				   "command is missing: the program to run, as in "
-				   "command = {\"/usr/local/bin/ups-notify\"}");
+				   "command = {\"/usr/local/bin/ups-notify\"}, or wall = true");
 	else if (r > 0 && config_check_program(h->argv[0], err, sizeof(err)) < 0)
 		/* Only a warning: a missing notify script must not keep the host
 		 * from being protected (at start) or a fix from loading (on reload). */
@@ -248,7 +253,7 @@ static int hook_load(const struct scope *s, struct config_hook *h)
 
 static int hooks_load(struct config_parse *p, cfg_t *cfg, struct config *c)
 {
-	unsigned n = cfg_size(cfg, "notify");
+	unsigned n = cfg_size(cfg, "notify"), wall_set = 0;
 
 	if (n > CONFIG_HOOKS_MAX) {
 		config_error(p,
@@ -259,12 +264,19 @@ static int hooks_load(struct config_parse *p, cfg_t *cfg, struct config *c)
 	c->hooks = calloc(n, sizeof(*c->hooks));
 	if (n > 0 && !c->hooks)
 		return -ENOMEM;
+	c->wall_events = CONFIG_WALL_DEFAULT;
 	for (unsigned i = 0; i < n; i++) {
 		struct scope s = {p, cfg_getnsec(cfg, "notify", i), "notify: "};
-		int r = hook_load(&s, &c->hooks[c->n_hooks++]);
+		struct config_hook *h = &c->hooks[c->n_hooks++];
+		int r = hook_load(&s, h);
 
 		if (r == -ENOMEM)
 			return r;
+		/* Any wall option replaces the default with what the sections say. */
+		if (config_value(&s, "wall") && !wall_set++)
+			c->wall_events = 0;
+		if (h->wall)
+			c->wall_events |= h->events;
 	}
 	return 0;
 }
@@ -286,17 +298,6 @@ static void refuse(const struct scope *s, const char *const *names, size_t n, co
 	for (size_t i = 0; i < n; i++)
 		if (config_value(s, names[i]))
 			config_scope_error(s, names[i], "only for driver = \"%s\"", driver);
-}
-
-/* A UPS name as upsd knows it, and as UPSNAME carries it: one plain word. */
-static bool ups_name_ok(const char *v)
-{
-	if (!*v || strlen(v) > 64)
-		return false;
-	for (; *v; v++)
-		if ((unsigned char)*v <= ' ' || (unsigned char)*v >= 0x7f || strchr("\"'\\#@", *v))
-			return false;
-	return true;
 }
 
 static int ups_server(const struct scope *s, struct config_ups *u)
@@ -332,7 +333,7 @@ static int ups_target(const struct scope *s, struct config_ups *u)
 		u->ups = strdup(u->name);
 	if (r >= 0 && !u->ups)
 		return -ENOMEM;
-	if (r > 0 && !ups_name_ok(u->ups))
+	if (r > 0 && !nut_word_ok(u->ups))
 		config_scope_error(s, "ups",
 				   "'%.64s' is not a UPS name (one word, without "
 				   "quotes, '#' or '@')",
@@ -423,7 +424,7 @@ static int ups_login(const struct scope *s, struct config_ups *u)
 		return config_scope_error(s, "user", "a user needs a password-file");
 	if (!config_value(s, "user") && u->password_file)
 		return config_scope_error(s, "password-file", "a password-file needs a user");
-	if (u->user && !ups_name_ok(u->user))
+	if (u->user && !nut_word_ok(u->user))
 		config_scope_error(s, "user", "'%.64s' is not a user name (one word)", u->user);
 	/* Checked here, so a bad file fails the load with its line; not kept:
 	 * the session reads it again at each login and wipes it. */
@@ -552,7 +553,7 @@ static int ups_load(const struct scope *s, struct config_ups *u)
 	u->name = strdup(cfg_title(s->sec));
 	if (!u->name)
 		return -ENOMEM;
-	if (!ups_name_ok(u->name))
+	if (!nut_word_ok(u->name))
 		config_scope_error(s, NULL,
 				   "'%.64s' is not a UPS name (one word, without quotes, "
 				   "'#' or '@')",

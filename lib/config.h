@@ -76,11 +76,17 @@ struct config_ups {
 };
 
 struct config_hook {
-	char **argv;	  /* NULL-terminated; argv[0] is an absolute path */
+	char **argv;	  /* NULL-terminated; argv[0] is an absolute path; NULL: wall only */
 	uint64_t events;  /* CONFIG_EVENT_BIT() mask; default CONFIG_EVENTS_ALL */
 	uint64_t timeout; /* usec, default 30 s */
 	unsigned line;	  /* where the notify section starts */
+	bool wall;	  /* wall = true: the message also goes to every logged-in terminal */
 };
+
+/* Without any wall = option, upsmon's habit: wall these. */
+#define CONFIG_WALL_DEFAULT                                                                        \
+	(CONFIG_EVENT_BIT(MONITOR_EVENT_ONBATT) | CONFIG_EVENT_BIT(MONITOR_EVENT_LOWBATT) |        \
+	 CONFIG_EVENT_BIT(MONITOR_EVENT_FSD) | CONFIG_EVENT_BIT(CONFIG_EVENT_SHUTDOWN))
 
 struct config {
 	char *path;
@@ -101,6 +107,8 @@ struct config {
 	char *status_socket;  /* default "/run/upsagent/status.sock" */
 	struct config_hook *hooks;
 	size_t n_hooks;
+	uint64_t wall_events; /* the events of the wall = true sections; CONFIG_WALL_DEFAULT
+			       * when no notify section has a wall option */
 	struct config_ups *ups; /* at least one */
 	size_t n_ups;
 };

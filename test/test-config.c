@@ -219,6 +219,20 @@ static struct config *load_good(const char *name)
 	return c;
 }
 
+/* wall = true sections say which events wall; any wall option drops the default. */
+static void test_wall(void)
+{
+	struct config *c = load_good("good-wall.conf");
+
+	CHECK_INT(c->n_hooks, 3);
+	CHECK(c->hooks[0].wall && c->hooks[0].argv == NULL);
+	CHECK(!c->hooks[1].wall && c->hooks[1].argv == NULL);
+	CHECK(c->hooks[2].wall && c->hooks[2].argv != NULL);
+	CHECK_INT(c->wall_events, CONFIG_EVENT_BIT(MONITOR_EVENT_COMMBAD) |
+				      CONFIG_EVENT_BIT(MONITOR_EVENT_ONLINE));
+	config_free(c);
+}
+
 static void test_defaults(void)
 {
 	struct config *c = load_good("good-minimal.conf");
@@ -241,6 +255,7 @@ static void test_defaults(void)
 	CHECK(c->shutdown_argv == NULL);
 	CHECK_STR(c->status_socket, "/run/upsagent/status.sock");
 	CHECK_INT(c->n_hooks, 0);
+	CHECK_INT(c->wall_events, CONFIG_WALL_DEFAULT);
 	CHECK_INT(c->n_ups, 1);
 
 	CHECK_STR(u->name, "demo");
@@ -618,6 +633,7 @@ int main(int argc, char **argv)
 	setup_tmp();
 	TEST_RUN(test_data_files);
 	TEST_RUN(test_defaults);
+	TEST_RUN(test_wall);
 	TEST_RUN(test_full);
 	TEST_RUN(test_syntax);
 	TEST_RUN(test_monitor_settings);

@@ -1,0 +1,219 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The model of an imported upsmon.conf written out as upsagent.conf text. */
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "macro.h"
+#include "upsmonimport-internal.h"
+
+/* A libconfuse string. Double quotes take C escapes but expand "${NAME}";
+ * single quotes keep a '$' as it is. Control characters never get here
+ * (the parser refuses them). */
+static void put_string(FILE *f, const char *s)
+{
+	char q = strchr(s, '$') ? '\'' : '"';
+
+	fputc(q, f);
+	for (; *s; s++)
+		fputs(*s == q || *s == '\\' ? "\\" : "", f), fputc(*s, f);
+	fputc(q, f);
+}
+
+static void put_option(FILE *f, const char *indent, const char *name, const char *value)
+{
+	fprintf(f, "%s%s = ", indent, name);
+	put_string(f, value);
+	fputc('\n', f);
+}
+
+static void put_list(FILE *f, const char *indent, const char *name, char *const *v)
+{
+	fprintf(f, "%s%s = {", indent, name);
+	for (size_t i = 0; v[i]; i++) {
+		fputs(i ? ", " : "", f);
+		put_string(f, v[i]);
+	}
+	fputs("}\n", f);
+}
+
+static const char *const value_names[_UM_VALUE_MAX] = {
+    [UM_POLL] = "poll-interval",	[UM_DEAD] = "dead-time",
+    [UM_HOSTSYNC] = "host-sync",	[UM_FINALDELAY] = "final-delay",
+    [UM_NOCOMM] = "nocomm-warn-time",	[UM_RBWARN] = "rb-warn-time",
+    [UM_OFFDURATION] = "off-duration", [UM_OBLB] = "ob-lb-duration",
+    [UM_MINSUPPLIES] = "min-supplies",
+};
+
+static void emit_globals(struct um *m, FILE *f)
+{
+	for (unsigned k = 0; k < _UM_VALUE_MAX; k++) {
+		const struct um_value *v = &m->values[k];
+
+		if (!v->set)
+			continue;
+		if (k == UM_OFFDURATION && v->v < 0)
+			fprintf(f, "%s = \"never\"\n", value_names[k]);
+		else
+			fprintf(f, "%s = %ld\n", value_names[k], v->v);
+	}
+	if (m->shutdown_argv)
+		put_list(f, "", "shutdown-command", m->shutdown_argv);
+	else
+		fputs("# Power off through systemd-logind (no shutdown-command).\n", f);
+}
+
+/* The events whose flags have bit, among those upsagent knows; "ALL" when every one. */
+static void put_events(FILE *f, const struct um *m, unsigned bit, uint64_t only)
+{
+	size_t n = 0, want = 0;
+
+	for (unsigned e = 0; e < UM_EVENTS_MAPPED; e++)
+		want += (m->flags[e] & bit) && (only & (UINT64_C(1) << e));
+	fputs("\tevents = {", f);
+	for (unsigned e = 0; e < UM_EVENTS_MAPPED && want < UM_EVENTS_MAPPED; e++)
+		if ((m->flags[e] & bit) && (only & (UINT64_C(1) << e)))
+			fprintf(f, "%s\"%s\"", n++ ? ", " : "", um_events[e]);
+	fputs(want == UM_EVENTS_MAPPED ? "\"ALL\"}\n" : "}\n", f);
+}
+
+static bool any_event(const struct um *m, unsigned bit, uint64_t only)
+{
+	for (unsigned e = 0; e < UM_EVENTS_MAPPED; e++)
+		if ((m->flags[e] & bit) && (only & (UINT64_C(1) << e)))
+			return true;
+	return false;
+}
+
+static void emit_notify(struct um *m, FILE *f)
+{
+	uint64_t only = m->notify_upssched ? m->sched_events : UINT64_MAX;
+
+	fputs("\n# upsmon's WALL flag: the message goes to every logged-in terminal.\n", f);
+	if (any_event(m, UM_WALL, UINT64_MAX)) {
+		fputs("notify {\n\twall = true\n", f);
+		put_events(f, m, UM_WALL, UINT64_MAX);
+		fputs("}\n", f);
+	} else
+		fputs("notify {\n\twall = false\n}\n", f);
+	if (!m->notify_argv || !any_event(m, UM_EXEC, only))
+		return;
+	fputs("\n# upsmon's NOTIFYCMD, for the events flagged EXEC; NOTIFYTYPE and UPSNAME\n"
+	      "# are in its environment, the message is its last argument.\n",
+	      f);
+	fputs("notify {\n", f);
+	put_list(f, "\t", "command", m->notify_argv);
+	put_events(f, m, UM_EXEC, only);
+	fputs("}\n", f);
+}
+
+static void emit_ups(struct um *m, FILE *f, const struct um_monitor *u)
+{
+	fprintf(f, "\n# %s:%u: MONITOR %s\nups %s {\n", m->in->conf->path, u->line, u->system,
+		u->name);
+	put_option(f, "\t", "server", u->host);
+	if (u->port)
+		fprintf(f, "\tport = %u\n", u->port);
+	if (strcmp(u->ups, u->name) != 0)
+		put_option(f, "\t", "ups", u->ups);
+	if (m->certpath)
+		fputs("\t#ca-file = \"/etc/upsagent/ca.pem\"\t# see the certutil command above\n",
+		      f);
+	if (u->server_name)
+		put_option(f, "\t", "server-name", u->server_name);
+	put_option(f, "\t", "user", u->user);
+	for (size_t i = 0; i < m->res->n_passwords; i++)
+		if (strcmp(m->res->passwords[i].section, u->name) == 0)
+			put_option(f, "\t", "password-file", m->res->passwords[i].path);
+	fprintf(f, "\trole = \"%s\"\n\tpower-value = %u\n", u->primary ? "primary" : "secondary",
+		u->power);
+	if (u->on_battery_max)
+		fprintf(f, "\ton-battery-max = %u\t# from upssched.conf\n", u->on_battery_max);
+	fputs("}\n", f);
+}
+
+/* By file (upsmon.conf first), then line; stable, so a line's notes keep their order. */
+static void notes_sort(struct um *m)
+{
+	struct upsmon_note *v = m->res->notes;
+
+	for (size_t i = 1; i < m->res->n_notes; i++)
+		for (size_t j = i; j > 0; j--) {
+			const struct upsmon_note *a = &v[j - 1], *b = &v[j];
+			bool a_conf = a->file == m->in->conf->path, b_conf = b->file == m->in->conf->path;
+			unsigned la = a->line ? a->line : UINT_MAX, lb = b->line ? b->line : UINT_MAX;
+			struct upsmon_note t;
+
+			if (a_conf > b_conf || (a_conf == b_conf && la <= lb))
+				break;
+			t = v[j - 1];
+			v[j - 1] = v[j];
+			v[j] = t;
+		}
+}
+
+static void emit_notes(struct um *m, FILE *f)
+{
+	notes_sort(m);
+	for (size_t i = 0; i < m->res->n_notes; i++) {
+		const struct upsmon_note *n = &m->res->notes[i];
+
+		if (n->echo)
+			fprintf(f, "# %s:%u: %s\n", n->file, n->line, n->echo);
+		else if (n->line)
+			fprintf(f, "# %s:%u:\n", n->file, n->line);
+		else
+			fprintf(f, "# %s:\n", n->file);
+		fprintf(f, "#     %s\n", n->text);
+	}
+}
+
+static void emit_header(struct um *m, FILE *f)
+{
+	fprintf(f,
+		"# upsagent.conf converted from %s by \"upsagent import-upsmon\"\n"
+		"# (upsagent %s). upsagent.conf(5) describes every option; check the file\n"
+		"# with: upsagent check-config FILE\n",
+		m->in->conf->path, m->in->version ? m->in->version : "");
+	if (m->res->n_notes)
+		fprintf(f,
+			"#\n# %zu line(s) were not carried over or changed meaning; each is below,\n"
+			"# passwords masked, with the reason (also printed as warnings).\n#\n",
+			m->res->n_notes);
+	emit_notes(m, f);
+	if (m->certpath)
+		fprintf(f,
+			"#\n# GnuTLS cannot read upsmon's NSS database (CERTPATH %s).\n"
+			"# List its certificates with\n#     certutil -L -d sql:%s\n"
+			"# and export the CA that signed the servers' certificates (NICK: its name\n"
+			"# in that list) as PEM with\n"
+			"#     certutil -L -d sql:%s -n \"NICK\" -a > /etc/upsagent/ca.pem\n"
+			"# then uncomment ca-file in each ups section.\n",
+			m->certpath, m->certpath, m->certpath);
+	if (m->res->n_passwords)
+		fprintf(f,
+			"#\n# Passwords are not in this file: each password-file holds the password\n"
+			"# of its MONITOR line (mode 0600). Instead of letting user upsagent own them,\n"
+			"# they may stay root's and reach the daemon as credentials: a drop-in\n"
+			"# (systemctl edit upsagent) with LoadCredential=NAME.pw:%s/NAME.pw and\n"
+			"# password-file = \"${CREDENTIALS_DIRECTORY}/NAME.pw\".\n",
+			m->in->password_dir);
+	fputs("\n", f);
+}
+
+int um_emit(struct um *m)
+{
+	size_t len = 0;
+	FILE *f = open_memstream(&m->res->text, &len);
+
+	if (!f)
+		return -ENOMEM;
+	emit_header(m, f);
+	emit_globals(m, f);
+	emit_notify(m, f);
+	for (size_t i = 0; i < m->n_mon; i++)
+		emit_ups(m, f, &m->mon[i]);
+	m->res->n_ups = m->n_mon;
+	return fclose(f) == 0 ? 0 : -ENOMEM;
+}

@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Between the parts of the import: upsmonimport.c (upsmon.conf's
+ * directives into the model below), upssched-import.c (upssched.conf's
+ * timers), upsmonimport-note.c (notes, helpers) and upsmonemit.c (the
+ * model written out as upsagent.conf).
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "upsmonimport.h"
+
+/* upsmon's notify flags. */
+#define UM_SYSLOG 1u
+#define UM_WALL	  2u
+#define UM_EXEC	  4u
+
+/* upsmon's event names; upsagent has the same name for every one below
+ * UM_EVENTS_MAPPED, and nothing for the rest. */
+#define UM_EVENTS	 30
+#define UM_EVENTS_MAPPED 27
+extern const char *const um_events[UM_EVENTS];
+int um_event_from_string(const char *s); /* index into um_events, or -1 */
+
+struct um_monitor {
+	char name[72];	/* the ups section */
+	char *system;	/* as written in MONITOR: ups[@host[:port]] */
+	char *ups, *host;
+	unsigned port; /* 0: the default */
+	char *user;
+	bool primary;
+	unsigned power;
+	unsigned line;
+	char *server_name;	 /* from CERTHOST, or NULL */
+	unsigned on_battery_max; /* seconds, from upssched; 0: none */
+};
+
+/* An integer directive: set when seen and good. */
+struct um_value {
+	long v;
+	unsigned line;
+	bool set;
+};
+
+enum um_value_kind {
+	UM_POLL,
+	UM_DEAD,
+	UM_HOSTSYNC,
+	UM_FINALDELAY,
+	UM_NOCOMM,
+	UM_RBWARN,
+	UM_OFFDURATION,
+	UM_OBLB,
+	UM_MINSUPPLIES,
+	_UM_VALUE_MAX
+};
+
+struct um {
+	const struct upsmon_import_in *in;
+	struct upsmon_import *res;
+	int error; /* -ENOMEM once anything failed to allocate */
+	struct um_value values[_UM_VALUE_MAX];
+	char **shutdown_argv; /* NULL: logind */
+	char **notify_argv;   /* NULL: none */
+	unsigned notify_line;
+	bool notify_upssched;
+	unsigned flags[UM_EVENTS];
+	uint64_t sched_events; /* events upssched still needs to hear of (UM_EVENTS bits) */
+	struct um_monitor *mon;
+	size_t n_mon;
+	bool tls_warned;	     /* FORCESSL or CERTVERIFY 0 said TLS changes */
+	bool certverify, forcessl; /* set to 1: upsmon already required verified TLS */
+	char *certpath;
+};
+
+/* Notes the problem for FILE:LINE, with the line as written (passwords
+ * masked), to be printed as a warning and written as a comment. */
+int um_comment(struct um *m, const struct upsmonconf *file, const struct upsmonconf_line *l,
+		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* The same without the line's words (line 0: the file as a whole). */
+int um_comment_file(struct um *m, const char *file, unsigned line, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* upssched.conf's timers into on-battery-max, or a warning each. */
+int um_sched(struct um *m);
+
+/* The text of the new file into m->res->text; -ENOMEM. */
+int um_emit(struct um *m);
+
+/* "a b c" split at blanks; NULL on -ENOMEM. */
+char **um_split(const char *s);
+char **um_strv_free(char **v);

@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The notes of an import (each with its line echoed, secrets masked) and small helpers. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "macro.h"
+#include "upsmonimport-internal.h"
+
+/* ---- comments and notes ------------------------------------------------ */
+
+/* Directives whose words are worth echoing; an unknown one may be a typo
+ * of MONITOR, with a password in it. */
+static bool known_directive(const char *d)
+{
+	static const char *const known[] = {
+	    "MONITOR",	 "MINSUPPLIES", "SHUTDOWNCMD", "NOTIFYCMD", "NOTIFYFLAG", "NOTIFYMSG",
+	    "POLLFREQ",	 "POLLFREQALERT", "DEADTIME",  "HOSTSYNC",  "FINALDELAY", "POWERDOWNFLAG",
+	    "NOCOMMWARNTIME", "RBWARNTIME", "OFFDURATION", "OBLBDURATION", "CERTPATH", "CERTIDENT",
+	    "CERTHOST",	 "CERTVERIFY",	"FORCESSL",    "RUN_AS_USER", "SHUTDOWNEXIT",
+	    "POLLFAIL_LOG_THROTTLE_MAX", "DEBUG_MIN", "ALARMCRITICAL", "AT", "CMDSCRIPT",
+	    "PIPEFN",	 "LOCKFN",
+	};
+
+	for (size_t i = 0; i < ELEMENTSOF(known); i++)
+		if (strcmp(d, known[i]) == 0)
+			return true;
+	return false;
+}
+
+/* The line as written, quoted where needed, with its secret masked. */
+static void echo_line(FILE *f, const struct upsmonconf_line *l)
+{
+	bool monitor = strcmp(l->words[0], "MONITOR") == 0;
+	/* Where the password is, and from where nothing is copied: in a
+	 * MONITOR line with a word too many or too few, any word may be it. */
+	bool certident = strcmp(l->words[0], "CERTIDENT") == 0;
+	size_t secret = monitor ? 4 : certident ? 2 : SIZE_MAX;
+	size_t end = (monitor && l->n_words != 6) || certident ? secret : l->n_words;
+
+	if (!known_directive(l->words[0])) {
+		fprintf(f, "%s ... (the rest is not copied: it may hold a password)", l->words[0]);
+		return;
+	}
+	if (end < l->n_words)
+		secret = end;
+	for (size_t i = 0; i < l->n_words && i <= end; i++) {
+		const char *w = i == secret ? "********" : l->words[i];
+		bool quote = !*w || strpbrk(w, " \t#\"\\");
+
+		fputs(i ? " " : "", f);
+		if (!quote) {
+			fputs(w, f);
+			continue;
+		}
+		fputc('"', f);
+		for (; *w; w++)
+			fputs(strchr("\"\\", *w) ? "\\" : "", f), fputc(*w, f);
+		fputc('"', f);
+	}
+}
+
+static char *echo_text(const struct upsmonconf_line *l)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	if (!f)
+		return NULL;
+	echo_line(f, l);
+	if (fclose(f) != 0) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
+static void um_vcomment(struct um *m, const char *file, unsigned line,
+			const struct upsmonconf_line *l, const char *fmt, va_list ap) _printf_(5, 0);
+static void um_vcomment(struct um *m, const char *file, unsigned line,
+			const struct upsmonconf_line *l, const char *fmt, va_list ap)
+{
+	_cleanup_free_ char *text = NULL;
+	struct upsmon_import *res = m->res;
+
+	if (vasprintf(&text, fmt, ap) < 0 ||
+	    upsmon_note_add(&res->notes, &res->n_notes, file, l ? l->line : line, "%s", text) < 0 ||
+	    (l && !(res->notes[res->n_notes - 1].echo = echo_text(l))))
+		m->error = -ENOMEM;
+}
+
+int um_comment(struct um *m, const struct upsmonconf *file, const struct upsmonconf_line *l,
+		const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	um_vcomment(m, file->path, 0, l, fmt, ap);
+	va_end(ap);
+	return m->error;
+}
+
+int um_comment_file(struct um *m, const char *file, unsigned line, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	um_vcomment(m, file, line, NULL, fmt, ap);
+	va_end(ap);
+	return m->error;
+}
+
+/* ---- helpers ----------------------------------------------------------- */
+
+char **um_strv_free(char **v)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
+	return NULL;
+}
+
+char **um_split(const char *s)
+{
+	size_t n = 0;
+	char **v = calloc(strlen(s) / 2 + 2, sizeof(*v));
+
+	while (v && *s) {
+		size_t len = strcspn(s, " \t");
+
+		if (len && !(v[n++] = strndup(s, len)))
+			return um_strv_free(v);
+		s += len + strspn(s + len, " \t");
+	}
+	return v;
+}
