@@ -124,15 +124,16 @@ static int event_send(int level, const struct log_event_fields *f, const char *m
 
 void log_event(int level, const struct log_event_fields *f, const char *fmt, ...)
 {
-	char buf[2048];
+	char raw[2048], buf[2048];
 	va_list ap;
 	int saved = errno;
 
 	if (level > max_level)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
+	escape_line(buf, sizeof(buf), raw); /* as every other line: one line, printable */
 	/* Without the journal (or when it refuses), the line it would have had. */
 	if (!journal_native || event_send(level, f, buf) < 0)
 		log_full(level, "%s", buf);
