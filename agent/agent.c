@@ -456,7 +456,7 @@ int agent_run(const char *config_path, bool dry_run)
 
 	r = config_load(config_path, &a.config);
 	if (r < 0)
-		return 1;
+		return EXIT_CONFIG;
 	r = agent_start(&a);
 	if (r >= 0)
 		r = sd_event_loop(a.event);

@@ -83,6 +83,14 @@ struct agent {
 	bool stopping; /* freeing everything: start no more sessions */
 };
 
+/*
+ * The exit status of "upsagent run" when the configuration does not load
+ * (sysexits' EX_CONFIG, which systemd shows as "78/CONFIG"): the unit's
+ * RestartPreventExitStatus= names it, so that a broken file ends in
+ * "failed" instead of restarting forever. Every other failure is 1.
+ */
+#define EXIT_CONFIG 78
+
 /* agent.c */
 int agent_run(const char *config_path, bool dry_run);
 void agent_update(struct agent *a);

@@ -80,6 +80,21 @@ int verb_run(int argc, char **argv)
 	return agent_run(v.config, v.dry_run);
 }
 
+/*
+ * Inside the service (ExecReload) $CREDENTIALS_DIRECTORY names its
+ * credentials. Outside it is unset, and "${CREDENTIALS_DIRECTORY}/nas.pw"
+ * would read "/nas.pw": point it where systemd keeps them while the service
+ * runs, which root can read, and say so when they are not there.
+ */
+static enum config_secrets check_secrets(void)
+{
+	if (getenv("CREDENTIALS_DIRECTORY"))
+		return CONFIG_SECRETS_READ;
+	if (setenv("CREDENTIALS_DIRECTORY", CONFIG_CREDENTIALS_DIR, 1) < 0)
+		return CONFIG_SECRETS_READ;
+	return CONFIG_SECRETS_OUTSIDE;
+}
+
 int verb_check_config(int argc, char **argv)
 {
 	struct config *c = NULL;
@@ -96,7 +111,7 @@ int verb_check_config(int argc, char **argv)
 		return cli_usage_error("check-config takes one file");
 	if (v.first < argc)
 		v.config = argv[v.first];
-	r = config_load(v.config, &c);
+	r = config_load_secrets(v.config, check_secrets(), &c);
 	if (r < 0)
 		return 1;
 	printf("%s: configuration OK (%zu UPS)\n", v.config, c->n_ups);
@@ -150,7 +165,8 @@ static int status_socket_path(struct verb_args *v, char **ret)
 		*ret = strdup(v->socket);
 		return *ret ? 0 : -ENOMEM;
 	}
-	if (config_load(v->config, &c) < 0)
+	/* Only the socket's path is wanted: no password file is opened. */
+	if (config_load_secrets(v->config, CONFIG_SECRETS_SKIP, &c) < 0)
 		return -EINVAL;
 	*ret = strdup(c->status_socket ? c->status_socket : "");
 	config_free(c);

@@ -6,9 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 static int max_level = LOG_INFO;
 static bool journal_prefix;
+static bool kmsg_prefix;
 
 void log_set_max_level(int level)
 {
@@ -39,9 +41,19 @@ static bool stderr_is_journal(void)
 	return st.st_dev == dev && st.st_ino == ino;
 }
 
+/* /dev/kmsg is character device 1:11. */
+static bool stderr_is_kmsg(void)
+{
+	struct stat st;
+
+	return fstat(STDERR_FILENO, &st) == 0 && S_ISCHR(st.st_mode) &&
+	       major(st.st_rdev) == 1 && minor(st.st_rdev) == 11;
+}
+
 void log_open(void)
 {
 	journal_prefix = stderr_is_journal();
+	kmsg_prefix = !journal_prefix && stderr_is_kmsg();
 }
 
 void log_fullv(int level, const char *fmt, va_list ap)
@@ -53,8 +65,11 @@ void log_fullv(int level, const char *fmt, va_list ap)
 		return;
 	errno = saved;
 	vsnprintf(buf, sizeof(buf), fmt, ap);
+	/* One write per message: the kernel makes each write one record. */
 	if (journal_prefix)
 		fprintf(stderr, "<%d>%s\n", level, buf);
+	else if (kmsg_prefix)
+		fprintf(stderr, "<%d>upsagent: %s\n", level, buf);
 	else
 		fprintf(stderr, "upsagent: %s\n", buf);
 	errno = saved;
