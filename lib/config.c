@@ -26,7 +26,6 @@
 #define CONFIG_UPS_MAX	       1024 /* one agent watching a thousand sessions: bench/scale */
 #define CONFIG_HOOKS_MAX       64
 #define POWERDOWN_FLAG_DEFAULT "/run/upsagent/killpower"
-#define STATUS_SOCKET_DEFAULT  "/run/upsagent/status.sock"
 #define SUN_PATH_MAX	       sizeof(((struct sockaddr_un *)0)->sun_path)
 
 _Static_assert(_CONFIG_EVENT_MAX <= 63, "config_hook.events has room for every event");
@@ -145,7 +144,7 @@ static int globals_load(const struct scope *s, struct config *c)
 				   SUN_PATH_MAX - 1);
 	if (!c->powerdown_flag && !(c->powerdown_flag = strdup(POWERDOWN_FLAG_DEFAULT)))
 		return -ENOMEM;
-	if (!c->status_socket && !(c->status_socket = strdup(STATUS_SOCKET_DEFAULT)))
+	if (!c->status_socket && !(c->status_socket = strdup(CONFIG_STATUS_SOCKET_DEFAULT)))
 		return -ENOMEM;
 	return globals_shutdown(s, c);
 }

@@ -18,6 +18,7 @@
 #include "tls.h"
 
 #define CONFIG_PATH_DEFAULT "/etc/upsagent.conf"
+#define CONFIG_STATUS_SOCKET_DEFAULT "/run/upsagent/status.sock"
 /* Where systemd keeps the credentials of upsagent.service while it runs
  * (LoadCredential=); inside the service $CREDENTIALS_DIRECTORY names it. */
 #define CONFIG_CREDENTIALS_DIR "/run/credentials/upsagent.service"
