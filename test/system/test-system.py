@@ -117,7 +117,8 @@ class Run:
         self.note(f'{self.suite}: cached root {lower} ready in {took:.1f} s')
         dir = tempfile.mkdtemp(prefix=f'upsagent-system-{self.suite}-', dir='/var/tmp')
         self.note(f'{self.suite}: overlay and console logs in {dir}')
-        self.c = Container(f'upsagent-{self.suite}', lower, dir, unified=self.suite != 'bookworm')
+        self.c = Container(f'upsagent-{self.suite}-{os.getpid()}', lower, dir,
+                           unified=self.suite != 'bookworm')
         self.copy_checkout()
         self.setup_nut()
 
@@ -329,6 +330,8 @@ class Run:
         assert rc == 0, f'nspawn exited {rc}'
         assert re.search(r'upsagent: desk: no UPS .* is plugged in: nothing told to cut the power',
                          console), 'the hook\'s message is not on the console'
+        # killpower never needed the credential that exists only inside the service.
+        assert 'password' not in console, console
 
     def reboot_ready(self):
         """The unit is enabled: after a boot it is READY again; the last boot's journal
