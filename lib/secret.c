@@ -3,10 +3,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <pwd.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -32,12 +33,20 @@ static size_t secret_readers(uint32_t uids[3])
 	return n;
 }
 
+static bool secret_reader(uint32_t uid, const uint32_t *uids, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (uids[i] == uid)
+			return true;
+	return false;
+}
+
 /* With an ACL the group bits of the mode are its mask: judge the entries
  * instead. 1: an ACL keeps the file private; 0: no ACL; -errno: refused. */
-static int check_acl(int fd, const char *path, char *err, size_t errlen)
+static int check_acl(int fd, const char *path, const uint32_t *uids, size_t n_uids, char *err,
+		     size_t errlen)
 {
 	uint8_t acl[ACL_XATTR_MAX];
-	uint32_t uids[3];
 	struct acl_leak leak;
 	char who[64];
 	ssize_t len = fgetxattr(fd, ACL_XATTR, acl, sizeof(acl));
@@ -51,7 +60,7 @@ static int check_acl(int fd, const char *path, char *err, size_t errlen)
 			 strerror(-r));
 		return r;
 	}
-	r = acl_check_private(acl, (size_t)len, uids, secret_readers(uids), &leak);
+	r = acl_check_private(acl, (size_t)len, uids, n_uids, &leak);
 	if (r == -EINVAL)
 		snprintf(err, errlen, "password file %s has an ACL this program cannot read; "
 			 "refusing it: run setfacl -b %s", path, path);
@@ -66,6 +75,8 @@ static int check_acl(int fd, const char *path, char *err, size_t errlen)
 
 static int check_file(int fd, const char *path, char *err, size_t errlen)
 {
+	uint32_t uids[3];
+	size_t n_uids = secret_readers(uids);
 	struct stat st;
 	int r;
 
@@ -77,7 +88,15 @@ static int check_file(int fd, const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "password file %s is not a regular file", path);
 		return -EINVAL;
 	}
-	r = check_acl(fd, path, err, errlen);
+	/* The owner reads it whatever the mode says: it must be one of us. */
+	if (!secret_reader((uint32_t)st.st_uid, uids, n_uids)) {
+		snprintf(err, errlen,
+			 "password file %s belongs to user %u, who could read it; refusing "
+			 "it: run chown root %s",
+			 path, (unsigned)st.st_uid, path);
+		return -EPERM;
+	}
+	r = check_acl(fd, path, uids, n_uids, err, errlen);
 	if (r != 0)
 		return r < 0 ? r : 0;
 	if (st.st_mode & (S_IRWXG | S_IRWXO)) {

@@ -95,12 +95,30 @@ static void test_acl(void)
 	CHECK(strstr(err, "setfacl -b"));
 }
 
+/* An owner who is neither root, the reader nor upsagent reads it whatever the mode. */
+static void test_owner(void)
+{
+	char err[512];
+
+	write_file("hunter2\n", 0600);
+	if (geteuid() != 0) {
+		fprintf(stderr, "not root: cannot give the file away: skipped\n");
+		return;
+	}
+	CHECK(chown(path, 4242, (gid_t)-1) == 0);
+	CHECK_INT(read_secret(err, sizeof(err)), -EPERM);
+	CHECK(strstr(err, "belongs to user 4242"));
+	CHECK(chown(path, 0, (gid_t)-1) == 0);
+	CHECK_INT(read_secret(err, sizeof(err)), 0);
+}
+
 int main(void)
 {
 	CHECK(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/pw", dir);
 	TEST_RUN(test_mode);
 	TEST_RUN(test_acl);
+	TEST_RUN(test_owner);
 	unlink(path);
 	rmdir(dir);
 	return 0;

@@ -44,15 +44,34 @@ def check_machine():
             raise Skip(f'{tool} is missing (test/deps installs it: debootstrap, systemd-container)')
 
 
-def cached_root(suite, log):
+def _root(suite):
+    return os.path.join(CACHE, suite, 'root')
+
+
+def prefetch_roots(suites):
+    """Start building the missing roots of suites in the background, each under
+    its lock: debootstrap mostly waits on the mirror, and the suites' tests run
+    one after the other, so on a cold cache the next root is ready sooner. A
+    build that fails is tried again by its own test, which then says why."""
+    for suite in suites:
+        if os.path.exists(os.path.join(_root(suite), '.upsagent-test-root')):
+            continue
+        os.makedirs(os.path.join(CACHE, suite), exist_ok=True)
+        with open(os.path.join(CACHE, suite + '.prefetch.log'), 'w') as log:
+            subprocess.Popen(['flock', os.path.join(CACHE, suite + '.lock'),
+                              os.path.join(HERE, 'mkroot'), suite, _root(suite)],
+                             stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                             start_new_session=True)
+
+
+def cached_root(suite):
     """CACHE/SUITE/root, built first when missing (one builder at a time)."""
-    root = os.path.join(CACHE, suite, 'root')
+    root = _root(suite)
     os.makedirs(os.path.dirname(root), exist_ok=True)
     with open(os.path.join(CACHE, suite + '.lock'), 'w') as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         start = time.monotonic()
         res = run([os.path.join(HERE, 'mkroot'), suite, root], timeout=1200)
-        log(res.stderr)
         if res.returncode == SKIP:
             raise Skip(res.stderr.strip().splitlines()[-1])
         if res.returncode != 0:
