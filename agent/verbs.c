@@ -257,9 +257,13 @@ int verb_reload(int argc, char **argv)
 	r = control_ask(&v, "reload\n", f, 30);
 	fclose(f);
 	if (r == 0 && strncmp(answer, "ok", 2) != 0) {
+		const char *why = answer;
+
 		answer[strcspn(answer, "\n")] = '\0';
+		if (strncmp(why, "failed: ", 8) == 0)
+			why += 8;
 		log_error("the daemon did not reload: %s; the running configuration stays",
-			  answer[0] ? answer : "no answer");
+			  why[0] ? why : "no answer");
 		r = 1;
 	}
 	free(answer);

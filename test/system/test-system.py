@@ -284,6 +284,18 @@ class Run:
         assert self.main_pid() == pid and self.status_text(), 'the daemon did not keep running'
         # The running configuration stays: still watching ups1, status answers.
         assert re.search(r'ups1 .*OL', self.c.ok('upsagent status'))
+        # A file that parses but names a credential the service was not given:
+        # only the daemon can tell (ExecReload= gets no credentials), and the
+        # answer it sends back still fails the reload.
+        mark = self.c.journal_lines('upsagent')
+        self.c.write('/etc/upsagent.conf', UPSAGENT_CONF.replace('ups1.pw"', 'nope.pw"'))
+        res = self.c.sh('systemctl reload upsagent')
+        text = self.c.journal_since('upsagent', mark)
+        self.note(text)
+        assert res.returncode != 0, 'systemctl reload succeeded with a missing credential'
+        assert re.search(r'cannot open password file \S*/nope.pw', text), text
+        assert 'the daemon did not reload' in text, text
+        assert self.main_pid() == pid and self.status_text(), 'the daemon did not keep running'
         self.c.write('/etc/upsagent.conf', UPSAGENT_CONF)
         mark = self.c.journal_lines('upsagent')
         self.c.ok('systemctl reload upsagent')
