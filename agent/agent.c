@@ -347,7 +347,7 @@ static void agent_carry_state(struct agent *a, struct watch **old, size_t n_old)
 	}
 }
 
-static void agent_reload(struct agent *a)
+static int agent_reload_config(struct agent *a)
 {
 	struct config *fresh = NULL, *old_config = a->config;
 	struct watch **old = a->watches;
@@ -357,12 +357,12 @@ static void agent_reload(struct agent *a)
 
 	if (a->host.state != HOST_STATE_WATCHING) {
 		log_warning("reload refused: a shutdown is in progress");
-		return;
+		return -EBUSY;
 	}
 	r = config_load(a->config_path, &fresh);
 	if (r < 0) {
 		log_error("reload of %s failed; the running configuration stays", a->config_path);
-		return;
+		return r;
 	}
 	a->config = fresh;
 	a->watches = NULL;
@@ -384,13 +384,22 @@ static void agent_reload(struct agent *a)
 	else
 		log_notice("reloaded %s: watching %zu UPS", a->config_path, a->n_watches);
 	agent_update(a);
+	return r;
+}
+
+int agent_reload(struct agent *a)
+{
+	int r;
+
+	(void)sd_notify(0, "RELOADING=1");
+	r = agent_reload_config(a);
+	(void)sd_notify(0, "READY=1");
+	return r;
 }
 
 static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
 {
-	(void)sd_notify(0, "RELOADING=1");
-	agent_reload(userdata);
-	(void)sd_notify(0, "READY=1");
+	(void)agent_reload(userdata);
 	return 0;
 }
 
@@ -486,7 +495,7 @@ int agent_run(const char *config_path, bool dry_run)
 
 	r = config_load(config_path, &a.config);
 	if (r < 0)
-		return 1;
+		return EXIT_CONFIG;
 	r = agent_start(&a);
 	if (r >= 0)
 		r = sd_event_loop(a.event);

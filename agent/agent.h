@@ -85,8 +85,23 @@ struct agent {
 	bool stopping; /* freeing everything: start no more sessions */
 };
 
+/*
+ * The exit status of "upsagent run" when the configuration does not load
+ * (sysexits' EX_CONFIG, which systemd shows as "78/CONFIG"): the unit's
+ * RestartPreventExitStatus= names it, so that a broken file ends in
+ * "failed" instead of restarting forever. Every other failure is 1.
+ */
+#define EXIT_CONFIG 78
+
 /* agent.c */
 int agent_run(const char *config_path, bool dry_run);
+/*
+ * Reads the configuration again (SIGHUP, or "reload" on the control
+ * socket): a file that fails to validate is refused and the running
+ * configuration stays. Logs why; returns 0 or -errno (-EBUSY during a
+ * shutdown, -EINVAL for a file that does not load).
+ */
+int agent_reload(struct agent *a);
 void agent_update(struct agent *a);
 /* After a poll of w; changed: it brought events or changed what status shows. */
 void agent_poll_done(struct agent *a, struct watch *w, bool changed);

@@ -10,6 +10,7 @@ int cli_usage_error(const char *fmt, ...) _printf_(1, 2);
 int verb_query(int argc, char **argv);
 int verb_run(int argc, char **argv);
 int verb_status(int argc, char **argv);
+int verb_reload(int argc, char **argv);
 int verb_test_event(int argc, char **argv);
 int verb_check_config(int argc, char **argv);
 int verb_usb(int argc, char **argv);	   /* usb.c */

@@ -2,6 +2,9 @@
 /*
  * The status socket: a client connects, sends "text" or "json" and a line
  * end, reads the state of every UPS and of the host, and the daemon closes.
+ * "reload" reloads the configuration, as SIGHUP does, and answers "ok" or
+ * "failed: REASON": "upsagent reload" (the unit's ExecReload=) waits for
+ * it, so that systemctl reload fails when the reload did.
  * The socket is mode 0600: only root and the daemon's own user may ask. A
  * client that connects and says nothing is dropped after a second; nothing a
  * client does can block the loop.
@@ -143,7 +146,17 @@ static void client_answer(struct control_client *c, const char *request)
 
 	if (!f)
 		return;
-	if (strncmp(request, "json", 4) == 0)
+	if (strncmp(request, "reload", 6) == 0) {
+		int r = agent_reload(c->agent);
+
+		if (r < 0)
+			fprintf(f, "failed: %s\n",
+				r == -EBUSY    ? "a shutdown is in progress"
+				: r == -EINVAL ? "the configuration does not load"
+					       : strerror(-r));
+		else
+			fputs("ok\n", f);
+	} else if (strncmp(request, "json", 4) == 0)
 		render_json(f, c->agent);
 	else
 		render_text(f, c->agent);

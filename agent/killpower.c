@@ -153,7 +153,9 @@ static int killpower(const char *path, int32_t delay)
 	struct config *c = NULL;
 	size_t n_usb = 0, failed = 0;
 
-	if (config_load(path, &c) < 0)
+	/* killpower logs in nowhere: password files (credentials, which exist
+	 * only inside the service) are not its business. */
+	if (config_load_secrets(path, CONFIG_SECRETS_SKIP, &c) < 0)
 		return 1;
 	if (!powerdown_flag_exists(c->powerdown_flag)) {
 		log_info("no power-down flag%s%s: the UPS keeps its output on",

@@ -19,6 +19,7 @@ static const struct {
 } verbs[] = {
     {"run", verb_run, "watch the configured UPSes and shut the host down in time"},
     {"status", verb_status, "ask the running daemon how each UPS stands"},
+    {"reload", verb_reload, "check the configuration, have the daemon reload it, wait"},
     {"test-event", verb_test_event, "run the notify hooks of an event, as for a real one"},
     {"check-config", verb_check_config, "check a configuration file"},
     {"query", verb_query, "read a UPS's variables from a UPS server"},

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The daemon's verbs: run, status, test-event, check-config. */
+/* The daemon's verbs: run, status, reload, test-event, check-config. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -80,6 +80,21 @@ int verb_run(int argc, char **argv)
 	return agent_run(v.config, v.dry_run);
 }
 
+/*
+ * Inside the service (ExecStart=; systemd gives ExecReload= none)
+ * $CREDENTIALS_DIRECTORY names its credentials. Outside it is unset, and "${CREDENTIALS_DIRECTORY}/nas.pw"
+ * would read "/nas.pw": point it where systemd keeps them while the service
+ * runs, which root can read, and say so when they are not there.
+ */
+static enum config_secrets check_secrets(void)
+{
+	if (getenv("CREDENTIALS_DIRECTORY"))
+		return CONFIG_SECRETS_READ;
+	if (setenv("CREDENTIALS_DIRECTORY", CONFIG_CREDENTIALS_DIR, 1) < 0)
+		return CONFIG_SECRETS_READ;
+	return CONFIG_SECRETS_OUTSIDE;
+}
+
 int verb_check_config(int argc, char **argv)
 {
 	struct config *c = NULL;
@@ -96,7 +111,7 @@ int verb_check_config(int argc, char **argv)
 		return cli_usage_error("check-config takes one file");
 	if (v.first < argc)
 		v.config = argv[v.first];
-	r = config_load(v.config, &c);
+	r = config_load_secrets(v.config, check_secrets(), &c);
 	if (r < 0)
 		return 1;
 	printf("%s: configuration OK (%zu UPS)\n", v.config, c->n_ups);
@@ -150,27 +165,30 @@ static int status_socket_path(struct verb_args *v, char **ret)
 		*ret = strdup(v->socket);
 		return *ret ? 0 : -ENOMEM;
 	}
-	if (config_load(v->config, &c) < 0)
-		return -EINVAL;
+	/* Only the socket's path is wanted: no password file is opened. A file
+	 * broken since the daemon started must not hide how it stands: ask it
+	 * where it listens by default. */
+	if (config_load_secrets(v->config, CONFIG_SECRETS_SKIP, &c) < 0) {
+		log_warning("%s does not load; asking the daemon at %s", v->config,
+			    CONFIG_STATUS_SOCKET_DEFAULT);
+		*ret = strdup(CONFIG_STATUS_SOCKET_DEFAULT);
+		return *ret ? 0 : -ENOMEM;
+	}
 	*ret = strdup(c->status_socket ? c->status_socket : "");
 	config_free(c);
 	return *ret ? 0 : -ENOMEM;
 }
 
-int verb_status(int argc, char **argv)
+/* Sends request to the daemon's control socket and copies the answer to out. 0, or 1 (logged). */
+static int control_ask(struct verb_args *v, const char *request, FILE *out, time_t timeout)
 {
-	struct verb_args v;
 	char *path = NULL, buf[4096];
-	struct timeval tv = {.tv_sec = 5};
+	struct timeval tv = {.tv_sec = timeout};
+	size_t len = strlen(request);
 	ssize_t n;
-	int fd, r = verb_parse(argc, argv,
-			       "Usage: upsagent status [--json] [--socket PATH | --config FILE]\n\n"
-			       "Ask the running daemon how each UPS and the host stand.\n",
-			       &v);
+	int fd;
 
-	if (r)
-		return r == 1 ? 0 : r;
-	if (status_socket_path(&v, &path) < 0)
+	if (status_socket_path(v, &path) < 0)
 		return 1;
 	fd = status_connect(path);
 	if (fd < 0) {
@@ -180,12 +198,74 @@ int verb_status(int argc, char **argv)
 	}
 	free(path);
 	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	if (send(fd, v.json ? "json\n" : "text\n", 5, MSG_NOSIGNAL) != 5) {
+	if (send(fd, request, len, MSG_NOSIGNAL) != (ssize_t)len) {
 		close(fd);
 		return log_error_errno(-EIO, "the daemon closed the status socket"), 1;
 	}
 	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		fwrite(buf, 1, (size_t)n, stdout);
+		fwrite(buf, 1, (size_t)n, out);
 	close(fd);
 	return n < 0 ? 1 : 0;
+}
+
+int verb_status(int argc, char **argv)
+{
+	struct verb_args v;
+	int r = verb_parse(argc, argv,
+			   "Usage: upsagent status [--json] [--socket PATH | --config FILE]\n\n"
+			   "Ask the running daemon how each UPS and the host stand.\n",
+			   &v);
+
+	if (r)
+		return r == 1 ? 0 : r;
+	return control_ask(&v, v.json ? "json\n" : "text\n", stdout, 5);
+}
+
+/*
+ * systemd's ExecReload=: SIGHUP cannot carry an answer, and on systemd 252
+ * nothing waits for the daemon's RELOADING=1/READY=1. The file is checked
+ * here first (every problem as FILE:LINE, into the unit's journal), then the
+ * daemon reloads it itself, with its own credentials, and says whether that
+ * worked; the exit status tells systemctl reload.
+ */
+int verb_reload(int argc, char **argv)
+{
+	struct config *c = NULL;
+	struct verb_args v;
+	char *answer = NULL;
+	size_t len = 0;
+	FILE *f;
+	int r = verb_parse(argc, argv,
+			   "Usage: upsagent reload [--config FILE] [--socket PATH]\n\n"
+			   "Check FILE (default " CONFIG_PATH_DEFAULT "), then have the running\n"
+			   "daemon reload it and wait for the result: exit status 0 when it did.\n",
+			   &v);
+
+	if (r)
+		return r == 1 ? 0 : r;
+	if (v.first != argc)
+		return cli_usage_error("reload takes no arguments");
+	/* Password files are the daemon's to read: ExecReload= gets no credentials. */
+	if (config_load_secrets(v.config, CONFIG_SECRETS_SKIP, &c) < 0) {
+		log_error("not reloaded: the running configuration stays");
+		return 1;
+	}
+	config_free(c);
+	f = open_memstream(&answer, &len);
+	if (!f)
+		return log_error_errno(-ENOMEM, "out of memory"), 1;
+	r = control_ask(&v, "reload\n", f, 30);
+	fclose(f);
+	if (r == 0 && strncmp(answer, "ok", 2) != 0) {
+		const char *why = answer;
+
+		answer[strcspn(answer, "\n")] = '\0';
+		if (strncmp(why, "failed: ", 8) == 0)
+			why += 8;
+		log_error("the daemon did not reload: %s; the running configuration stays",
+			  why[0] ? why : "no answer");
+		r = 1;
+	}
+	free(answer);
+	return r;
 }

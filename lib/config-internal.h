@@ -36,6 +36,7 @@ struct config_message {
 /* One config_load(). */
 struct config_parse {
 	const char *path;
+	int secrets; /* enum config_secrets */
 	const cfg_t *root;
 	unsigned n_errors;
 	struct config_line *lines;

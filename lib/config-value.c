@@ -17,6 +17,7 @@
 #include "config-internal.h"
 #include "config.h"
 #include "number.h"
+#include "secret.h"
 
 #define SECONDS_MAX 1e9 /* 31 years: far past any sensible value, far from overflow */
 
@@ -191,7 +192,7 @@ static bool owner_trusted(uid_t uid)
 
 	if (uid == 0 || uid == geteuid())
 		return true;
-	pw = getpwnam(CONFIG_DAEMON_USER);
+	pw = getpwnam(SECRET_DAEMON_USER);
 	return pw && pw->pw_uid == uid;
 }
 

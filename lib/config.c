@@ -27,7 +27,6 @@
 #define CONFIG_UPS_MAX	       1024 /* one agent watching a thousand sessions: bench/scale */
 #define CONFIG_HOOKS_MAX       64
 #define POWERDOWN_FLAG_DEFAULT "/run/upsagent/killpower"
-#define STATUS_SOCKET_DEFAULT  "/run/upsagent/status.sock"
 #define SUN_PATH_MAX	       sizeof(((struct sockaddr_un *)0)->sun_path)
 
 _Static_assert(_CONFIG_EVENT_MAX <= 63, "config_hook.events has room for every event");
@@ -146,7 +145,7 @@ static int globals_load(const struct scope *s, struct config *c)
 				   SUN_PATH_MAX - 1);
 	if (!c->powerdown_flag && !(c->powerdown_flag = strdup(POWERDOWN_FLAG_DEFAULT)))
 		return -ENOMEM;
-	if (!c->status_socket && !(c->status_socket = strdup(STATUS_SOCKET_DEFAULT)))
+	if (!c->status_socket && !(c->status_socket = strdup(CONFIG_STATUS_SOCKET_DEFAULT)))
 		return -ENOMEM;
 	/* killpower trusts the flag, status trusts the socket: nobody else
 	 * may put either there. */
@@ -410,9 +409,34 @@ static int ups_tls(const struct scope *s, struct config_ups *u)
 	return 0;
 }
 
+static bool path_under(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	return strncmp(path, dir, n) == 0 && path[n] == '/';
+}
+
+/* Checked here, so a bad file fails the load with its line; not kept: the
+ * session reads it again at each login and wipes it. */
+static void ups_password_check(const struct scope *s, const char *path)
+{
+	char *secret = NULL, err[512];
+	int r = secret_read_file(path, &secret, err, sizeof(err));
+
+	secret_free(secret);
+	if (r == -ENOENT && s->p->secrets == CONFIG_SECRETS_OUTSIDE &&
+	    path_under(path, CONFIG_CREDENTIALS_DIR))
+		config_scope_warning(s, "password-file",
+				     "%s not checked: it is a credential that systemd hands "
+				     "to upsagent.service only while it runs (LoadCredential=); "
+				     "check the file it is loaded from",
+				     path);
+	else if (r < 0)
+		config_scope_error(s, "password-file", "%s", err);
+}
+
 static int ups_login(const struct scope *s, struct config_ups *u)
 {
-	char err[512];
 	int r;
 
 	r = config_get_string(s, "user", &u->user);
@@ -426,15 +450,8 @@ static int ups_login(const struct scope *s, struct config_ups *u)
 		return config_scope_error(s, "password-file", "a password-file needs a user");
 	if (u->user && !nut_word_ok(u->user))
 		config_scope_error(s, "user", "'%.64s' is not a user name (one word)", u->user);
-	/* Checked here, so a bad file fails the load with its line; not kept:
-	 * the session reads it again at each login and wipes it. */
-	if (u->password_file) {
-		char *secret = NULL;
-
-		if (secret_read_file(u->password_file, &secret, err, sizeof(err)) < 0)
-			config_scope_error(s, "password-file", "%s", err);
-		secret_free(secret);
-	}
+	if (u->password_file && s->p->secrets != CONFIG_SECRETS_SKIP)
+		ups_password_check(s, u->password_file);
 	if (u->role == CONFIG_ROLE_PRIMARY && !config_value(s, "user"))
 		config_scope_error(s, "role",
 				   "a primary needs a user and password-file: upsd "
@@ -693,7 +710,12 @@ static void config_freep(struct config **c)
 
 int config_load(const char *path, struct config **ret)
 {
-	struct config_parse p = {.path = path};
+	return config_load_secrets(path, CONFIG_SECRETS_READ, ret);
+}
+
+int config_load_secrets(const char *path, enum config_secrets secrets, struct config **ret)
+{
+	struct config_parse p = {.path = path, .secrets = secrets};
 	_cleanup_(config_freep) struct config *c = NULL;
 	cfg_t *cfg = NULL;
 	int r;

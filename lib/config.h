@@ -18,8 +18,10 @@
 #include "tls.h"
 
 #define CONFIG_PATH_DEFAULT "/etc/upsagent.conf"
-/* The daemon's own user (etc/upsagent.sysusers). */
-#define CONFIG_DAEMON_USER "upsagent"
+#define CONFIG_STATUS_SOCKET_DEFAULT "/run/upsagent/status.sock"
+/* Where systemd keeps the credentials of upsagent.service while it runs
+ * (LoadCredential=); inside the service $CREDENTIALS_DIRECTORY names it. */
+#define CONFIG_CREDENTIALS_DIR "/run/credentials/upsagent.service"
 
 enum config_driver {
 	CONFIG_DRIVER_NET, /* a UPS server speaking the NUT protocol */
@@ -113,6 +115,17 @@ struct config {
 	size_t n_ups;
 };
 
+/* What config_load_secrets() does with the password files. */
+enum config_secrets {
+	CONFIG_SECRETS_READ, /* read each, as the daemon does at login: unreadable is an error */
+	CONFIG_SECRETS_SKIP, /* never open them: for the verbs that do not log in */
+	/* check-config outside the service: a file under CONFIG_CREDENTIALS_DIR
+	 * that is not there (the service is not running) is a warning, not an
+	 * error; the others are read as for CONFIG_SECRETS_READ. */
+	CONFIG_SECRETS_OUTSIDE,
+	_CONFIG_SECRETS_MAX
+};
+
 /*
  * Reads, parses and validates path. Reports every problem it finds, each
  * once, through log_error() as "FILE:LINE: message" (or "FILE: message" for
@@ -121,6 +134,8 @@ struct config {
  * On success *ret is a new config to free with config_free().
  */
 int config_load(const char *path, struct config **ret);
+/* The same, with the password files handled as secrets says (config_load: READ). */
+int config_load_secrets(const char *path, enum config_secrets secrets, struct config **ret);
 
 /* NULL-safe; wipes the passwords; returns NULL. */
 struct config *config_free(struct config *c);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/uio.h>
 #include <systemd/sd-journal.h>
 
@@ -14,6 +15,7 @@
 static int max_level = LOG_INFO;
 static bool journal_prefix;
 static bool journal_native; /* events go to the journal with their fields */
+static bool kmsg_prefix;
 
 void log_set_max_level(int level)
 {
@@ -44,9 +46,19 @@ static bool stderr_is_journal(void)
 	return st.st_dev == dev && st.st_ino == ino;
 }
 
+/* /dev/kmsg is character device 1:11. */
+static bool stderr_is_kmsg(void)
+{
+	struct stat st;
+
+	return fstat(STDERR_FILENO, &st) == 0 && S_ISCHR(st.st_mode) &&
+	       major(st.st_rdev) == 1 && minor(st.st_rdev) == 11;
+}
+
 void log_open(void)
 {
 	journal_prefix = journal_native = stderr_is_journal();
+	kmsg_prefix = !journal_prefix && stderr_is_kmsg();
 }
 
 void log_set_journal(bool native)
@@ -64,10 +76,13 @@ void log_fullv(int level, const char *fmt, va_list ap)
 	errno = saved;
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	/* A message carries what peers sent (ERR texts, certificate names,
-	 * USB strings): one message, one line, whatever they sent. */
+	 * USB strings): one message, one line, whatever they sent. One write
+	 * per message: the kernel makes each write one record. */
 	escape_line(line, sizeof(line), buf);
 	if (journal_prefix)
 		fprintf(stderr, "<%d>%s\n", level, line);
+	else if (kmsg_prefix)
+		fprintf(stderr, "<%d>upsagent: %s\n", level, line);
 	else
 		fprintf(stderr, "upsagent: %s\n", line);
 	errno = saved;

@@ -3,6 +3,8 @@
  * Logging to stderr. When stderr is connected to the journal (JOURNAL_STREAM
  * names it), every line carries a "<N>" priority prefix that journald reads,
  * and events (log_event) go to the journal natively, with fields;
+ * when stderr is the kernel log (/dev/kmsg, as the system-shutdown hook sets
+ * it up) "<N>upsagent: message", so the kernel files it at that level;
  * otherwise lines read "upsagent: message", as a person at a terminal expects.
  *
  * Library modules log at debug level only; the code that decides what to do
@@ -20,7 +22,7 @@
 void log_set_max_level(int level);
 int log_get_max_level(void);
 
-/* Re-check JOURNAL_STREAM; call once at start. */
+/* Re-check JOURNAL_STREAM and /dev/kmsg; call once at start. */
 void log_open(void);
 
 /* Force (or forbid) the journald "<N>" prefix, for tests. */

@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0-or-later
 """The daemon on simulated UPSes: the whole path to a dry-run shutdown, hooks,
-the status socket, test-event, systemd notifications, SIGHUP reloads and
-check-config."""
+the status socket, test-event, systemd notifications, SIGHUP and `upsagent
+reload` reloads, check-config, and the verbs with credentials outside the
+service."""
 import json
 import os
 import signal
@@ -135,6 +136,69 @@ def check_config_reports_file_and_line():
     res = nutfix.run([UPSAGENT, '--check-config', bad])
     assert res.returncode == 1, res
     assert f'{bad}:3:' in res.stderr and 'sometimes' in res.stderr, res.stderr
+
+
+@case
+def reload_verb_answers_for_the_daemon():
+    """upsagent reload (the unit's ExecReload=): exit 0 only when the daemon
+    reloaded; a broken file fails before the daemon sees it, a file only the
+    daemon can reject (a password file it cannot read) fails with its answer;
+    status still answers while the file on disk is broken."""
+    hook = Hook(D, 'rl')
+    conf = sim_config('rl', hook, ['0 OL charge=100'])
+    sock = f'{D}/rl.sock'
+    reload = [UPSAGENT, 'reload', '--config', conf]
+    with Agent(conf, ('--dry-run',)) as a:
+        a.wait_log(r'watching 1 UPS', 10)
+        good = open(conf, encoding='utf-8').read()
+        expect_ok(nutfix.run(reload))
+        a.wait_log(r'reloaded .*: watching 1 UPS', 10)
+        write(conf, good.replace('poll-interval = 0.5', 'poll-interval = "soon"'))
+        res = nutfix.run(reload)
+        assert res.returncode == 1 and "poll-interval: 'soon'" in res.stderr, res
+        assert 'not reloaded' in res.stderr, res
+        # status cannot read the socket's path from a broken file: it asks at
+        # the default one (not this test daemon's), and says so.
+        res = nutfix.run([UPSAGENT, 'status', '--config', conf])
+        assert 'does not load; asking the daemon at /run/upsagent/status.sock' in res.stderr, res
+        pw = os.path.join(D, 'rl-missing.pw')
+        write(conf, good.replace('ups demo {', f'ups net {{\n server = "127.0.0.1"\n'
+                                 f' user = "u"\n password-file = "{pw}"\n}}\nups demo {{'))
+        res = nutfix.run(reload)
+        assert res.returncode == 1, res
+        assert 'the daemon did not reload: the configuration does not load' in res.stderr, res
+        a.wait_log(r'rl-missing.pw: No such file', 10)
+        assert 'demo (demo)' in expect_ok(status(sock)).stdout
+
+
+@case
+def config_that_does_not_load_exits_78():
+    """RestartPreventExitStatus=78 in the unit: a broken file ends in "failed"."""
+    bad = write(os.path.join(D, 'bad78.conf'), 'poll-interval = "soon"\nups x { driver = "sim" }\n')
+    res = nutfix.run([UPSAGENT, 'run', '--dry-run', '--config', bad])
+    assert res.returncode == 78, res
+
+
+@case
+def credentials_outside_the_service():
+    """${CREDENTIALS_DIRECTORY} unset: check-config says it cannot check the
+    credential while the service is not running; status, test-event and
+    killpower do not open password files at all."""
+    hook = Hook(D, 'cred')
+    conf = sim_config('cred', hook, ['0 OL'], extra='powerdown-flag = ""')
+    text = open(conf, encoding='utf-8').read() + (
+        'ups nas {\n server = "127.0.0.1"\n user = "u"\n'
+        ' password-file = "${CREDENTIALS_DIRECTORY}/nas.pw"\n}\n')
+    write(conf, text)
+    env = {k: v for k, v in os.environ.items() if k != 'CREDENTIALS_DIRECTORY'}
+    res = nutfix.run([UPSAGENT, 'check-config', conf], env=env)
+    if os.path.exists('/run/credentials/upsagent.service/nas.pw'):
+        return  # a real upsagent.service runs here with that credential
+    assert res.returncode == 0, res
+    assert 'upsagent.service/nas.pw not checked' in res.stderr, res
+    for verb in (['killpower', '--config', conf], ['test-event', '--config', conf, 'ONLINE']):
+        res = nutfix.run([UPSAGENT, *verb], env=env)
+        assert res.returncode == 0 and 'password' not in res.stderr, (verb, res)
 
 
 if __name__ == '__main__':
