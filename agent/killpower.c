@@ -152,14 +152,21 @@ static int killpower(const char *path, int32_t delay)
 {
 	struct config *c = NULL;
 	size_t n_usb = 0, failed = 0;
+	char why[160];
+	int r;
 
 	/* killpower logs in nowhere: password files (credentials, which exist
 	 * only inside the service) are not its business. */
 	if (config_load_secrets(path, CONFIG_SECRETS_SKIP, &c) < 0)
 		return 1;
-	if (!powerdown_flag_exists(c->powerdown_flag)) {
+	r = powerdown_flag_check(c->powerdown_flag, why, sizeof(why));
+	if (r < 0)
+		log_warning("ignoring the power-down flag %s: %s; the UPS keeps its output on",
+			    c->powerdown_flag, why);
+	else if (r == 0)
 		log_info("no power-down flag%s%s: the UPS keeps its output on",
 			 c->powerdown_flag[0] ? " at " : " configured", c->powerdown_flag);
+	if (r <= 0) {
 		config_free(c);
 		return 0;
 	}

@@ -62,8 +62,10 @@ static int check_acl(int fd, const char *path, const uint32_t *uids, size_t n_ui
 	}
 	r = acl_check_private(acl, (size_t)len, uids, n_uids, &leak);
 	if (r == -EINVAL)
-		snprintf(err, errlen, "password file %s has an ACL this program cannot read; "
-			 "refusing it: run setfacl -b %s", path, path);
+		snprintf(err, errlen,
+			 "password file %s has an ACL this program cannot read; "
+			 "refusing it: run setfacl -b %s",
+			 path, path);
 	else if (r < 0)
 		snprintf(err, errlen,
 			 "password file %s: its ACL lets %s %s it; refusing it: run "
@@ -134,7 +136,9 @@ int secret_read_file(const char *path, char **ret, char *err, size_t errlen)
 	ssize_t n;
 	int r;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* O_NONBLOCK: opening a FIFO planted there would wait for a writer
+	 * (and freeze the daemon or check-config); check_file() refuses it. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		r = -errno;
 		snprintf(err, errlen, "cannot open password file %s: %s", path, strerror(-r));

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <libgen.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 #include "hooks.h"
 #include "log.h"
 #include "macro.h"
+#include "secret.h"
 
 #define LOGIND_SERVICE	 "org.freedesktop.login1"
 #define LOGIND_PATH	 "/org/freedesktop/login1"
@@ -392,17 +394,57 @@ int powerdown_flag_remove(const char *path)
 	return 0;
 }
 
-bool powerdown_flag_exists(const char *path)
+static bool flag_owner_trusted(uid_t uid)
+{
+	const struct passwd *pw;
+
+	if (uid == 0 || uid == geteuid())
+		return true;
+	pw = getpwnam(SECRET_DAEMON_USER);
+	return pw && pw->pw_uid == uid;
+}
+
+static int flag_refuse(char *why, size_t len, const char *fmt, ...) _printf_(3, 4);
+static int flag_refuse(char *why, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (why && len) {
+		va_start(ap, fmt);
+		vsnprintf(why, len, fmt, ap);
+		va_end(ap);
+	}
+	return -EPERM;
+}
+
+int powerdown_flag_check(const char *path, char *why, size_t len)
 {
 	char buf[sizeof(POWERDOWN_FLAG_CONTENT)];
 	_cleanup_close_ int fd = -1;
+	size_t n = strlen(POWERDOWN_FLAG_CONTENT);
 	struct stat st;
-	size_t len = strlen(POWERDOWN_FLAG_CONTENT);
 
 	if (!path || !*path)
-		return false;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
-		return false;
-	return read(fd, buf, len) == (ssize_t)len && memcmp(buf, POWERDOWN_FLAG_CONTENT, len) == 0;
+		return 0;
+	/* O_NONBLOCK: a FIFO planted there must not hang the shutdown. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW);
+	if (fd < 0 && errno == ENOENT)
+		return 0;
+	if (fd < 0)
+		return flag_refuse(why, len, "cannot open it: %s", strerror(errno));
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		return flag_refuse(why, len, "not a regular file");
+	if (!flag_owner_trusted(st.st_uid) || (st.st_mode & 022))
+		return flag_refuse(why, len,
+				   "owned by uid %u with mode %04o: only root or the daemon "
+				   "writes it, and nobody else may",
+				   (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
+	if (read(fd, buf, n) != (ssize_t)n || memcmp(buf, POWERDOWN_FLAG_CONTENT, n) != 0)
+		return flag_refuse(why, len, "not written by upsagent (no marker)");
+	return 1;
+}
+
+bool powerdown_flag_exists(const char *path)
+{
+	return powerdown_flag_check(path, NULL, 0) > 0;
 }

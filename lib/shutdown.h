@@ -61,6 +61,13 @@ int powerdown_flag_write(const char *path);
 /* Removes a stale flag at start; a missing one is fine. "" or NULL: 0. */
 int powerdown_flag_remove(const char *path);
 
-/* True only for a regular file that starts with POWERDOWN_FLAG_CONTENT, so a
- * path pointing at some unrelated file never cuts the power. */
+/*
+ * 1 only for a regular file that starts with POWERDOWN_FLAG_CONTENT, owned by
+ * root, by the caller or by the daemon's user, and that nobody else may
+ * write: a path pointing at an unrelated file, or a flag another user
+ * planted, never cuts the power. 0: there is none (or no path). -EPERM:
+ * there is a file that does not qualify; why (if given) says what is wrong.
+ */
+int powerdown_flag_check(const char *path, char *why, size_t len);
+/* powerdown_flag_check() > 0. */
 bool powerdown_flag_exists(const char *path);

@@ -190,6 +190,29 @@ ups demo {{
 
 
 @case
+def fifo_as_password_file_is_refused_without_blocking():
+    fifo = os.path.join(D, 'pw.fifo')
+    os.mkfifo(fifo, 0o600)
+    conf = write(os.path.join(D, 'fifo.conf'), f'''
+status-socket = "{D}/fifo.sock"
+ups nas {{
+    server = "localhost"
+    ca-file = "{CERTS.ca}"
+    user = "monprimary"
+    password-file = "{fifo}"
+}}
+''')
+    # Nobody ever writes to the FIFO: an open() that waits would hang here.
+    res = nutfix.run([UPSAGENT, 'check-config', conf], timeout=10)
+    assert res.returncode != 0, res
+    assert re.search(r'fifo.conf:\d+: ups nas: password-file: password file .*pw.fifo is not '
+                     r'a regular file', res.stderr), res.stderr
+    res = upsagent('query', '--ca-file', CERTS.ca, '-u', 'monprimary', '-p', fifo,
+                   'ups1@localhost:1', timeout=10)
+    expect_fail(res, r'pw.fifo is not a regular file')
+
+
+@case
 def status_socket_planted_by_another_user_is_refused():
     sock = os.path.join(D, 'planted.sock')
     with open(sock, 'w') as f:

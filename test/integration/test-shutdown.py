@@ -247,6 +247,25 @@ def flag_remove_and_exists():
 
 
 @case
+def flag_planted_by_another_user_is_not_the_flag():
+    # killpower runs as root at the very end: a file nobody planted in a
+    # writable place must never cut the power.
+    path = os.path.join(D, 'planted', 'killpower')
+    os.makedirs(os.path.dirname(path))
+    with open(path, 'w') as f:
+        f.write(FLAG_CONTENT)
+    assert flag('exists', path)['exists'] == 'yes'      # control: ours counts
+    os.chown(path, 65534, 65534)
+    assert flag('exists', path)['exists'] == 'no'       # nobody's does not
+    os.chown(path, 0, 0)
+    os.chmod(path, 0o666)
+    assert flag('exists', path)['exists'] == 'no'       # nor one anyone may write
+    os.unlink(path)
+    os.mkfifo(path)                                      # nor a FIFO (and it must not hang)
+    assert flag('exists', path, timeout=10)['exists'] == 'no'
+
+
+@case
 def flag_empty_path_does_nothing():
     before = sorted(os.listdir(D))
     expect(flag('write', ''), 0)

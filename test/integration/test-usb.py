@@ -7,6 +7,7 @@ preload library, which gives it the fixture's /sys and /dev; the fixture
 answers its hidraw ioctls and writes its input reports."""
 import json
 import os
+import re
 import subprocess
 import time
 
@@ -282,7 +283,14 @@ def killpower_sets_the_delays_only_with_the_flag():
         write(flag, 'something else\n', 0o644)
         expect_ok(run(fake, 'killpower', '--config', conf))
         assert fake.sets(APC) == [] and fake.sets(CPS) == []
+        # The right content, planted by another user: not the flag either.
         write(flag, 'upsagent-shutdown-file\n', 0o644)
+        os.chown(flag, 65534, 65534)
+        res = expect_ok(run(fake, 'killpower', '--config', conf))
+        assert fake.sets(APC) == [] and fake.sets(CPS) == []
+        assert re.search(r'ignoring the power-down flag .*kp.flag: owned by uid 65534 with mode '
+                         r'0644: only root or the daemon writes it', res.stderr), res.stderr
+        os.chown(flag, 0, 0)
         res = expect_ok(run(fake, 'killpower', '--config', conf))
         # APC: 20 s, no DelayBeforeStartup (it comes back by itself).
         assert fake.sets(APC) == ['15 14 00'], fake.sets(APC)
