@@ -5,7 +5,6 @@
  * the words of the section it is in.
  */
 #include <errno.h>
-#include <pwd.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -17,7 +16,7 @@
 #include "config-internal.h"
 #include "config.h"
 #include "number.h"
-#include "secret.h"
+#include "owner.h"
 
 #define SECONDS_MAX 1e9 /* 31 years: far past any sensible value, far from overflow */
 
@@ -182,18 +181,6 @@ int config_get_path(const struct scope *s, const char *name, bool empty_ok, char
 		return config_scope_error(s, name, "'%.64s' is not an absolute path%s", v,
 					  empty_ok ? " (or \"\" for none)" : "");
 	return config_get_string(s, name, ret);
-}
-
-/* Who may own a directory the daemon trusts with its files: root, whoever
- * runs this (the daemon itself, or a test), and the daemon's own user. */
-static bool owner_trusted(uid_t uid)
-{
-	const struct passwd *pw;
-
-	if (uid == 0 || uid == geteuid())
-		return true;
-	pw = getpwnam(SECRET_DAEMON_USER);
-	return pw && pw->pw_uid == uid;
 }
 
 int config_check_private_path(const struct scope *s, const char *name, const char *path)

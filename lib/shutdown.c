@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <pwd.h>
 #include <libgen.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -17,7 +16,7 @@
 #include "hooks.h"
 #include "log.h"
 #include "macro.h"
-#include "secret.h"
+#include "owner.h"
 
 #define LOGIND_SERVICE	 "org.freedesktop.login1"
 #define LOGIND_PATH	 "/org/freedesktop/login1"
@@ -394,16 +393,6 @@ int powerdown_flag_remove(const char *path)
 	return 0;
 }
 
-static bool flag_owner_trusted(uid_t uid)
-{
-	const struct passwd *pw;
-
-	if (uid == 0 || uid == geteuid())
-		return true;
-	pw = getpwnam(SECRET_DAEMON_USER);
-	return pw && pw->pw_uid == uid;
-}
-
 static int flag_refuse(char *why, size_t len, const char *fmt, ...) _printf_(3, 4);
 static int flag_refuse(char *why, size_t len, const char *fmt, ...)
 {
@@ -434,7 +423,7 @@ int powerdown_flag_check(const char *path, char *why, size_t len)
 		return flag_refuse(why, len, "cannot open it: %s", strerror(errno));
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
 		return flag_refuse(why, len, "not a regular file");
-	if (!flag_owner_trusted(st.st_uid) || (st.st_mode & 022))
+	if (!owner_trusted(st.st_uid) || (st.st_mode & 022))
 		return flag_refuse(why, len,
 				   "owned by uid %u with mode %04o: only root or the daemon "
 				   "writes it, and nobody else may",
