@@ -93,11 +93,11 @@ class FakeUPS:
         self.close()
 
 
-def usb_config(name, hook=None, poll=0.5, ups='vendor-id = "051d"', extra=''):
+def usb_config(name, hook=None, poll=0.5, ups='vendor-id = "051d"', extra='', dead=None):
     notify = f'notify {{\n command = {{"{hook.path}"}}\n}}' if hook else ''
     text = f'''
 poll-interval = {poll}
-dead-time = {max(2 * poll, 15)}
+dead-time = {dead or max(2 * poll, 15)}
 final-delay = 0.5
 status-socket = "{D}/{name}.sock"
 powerdown-flag = "{D}/{name}.flag"
@@ -181,6 +181,52 @@ def unplug_and_replug_without_a_restart():
         a.wait_log(r'\[ONBATT\]', 5)
         assert a.proc.poll() is None, 'the daemon exited'
     assert a.events() == ['COMMBAD', 'COMMOK', 'ONBATT'], a.events()
+
+
+CRITICAL_LOST = r'local: critical: communication lost on battery for longer than dead-time'
+
+
+@case
+def unplugged_on_battery_is_lost_after_dead_time_not_before():
+    # Polls every second, dead-time 3: the last good reading is at most one
+    # poll before the unplug, so the verdict lands 2..3 s after it, and
+    # needs the attempt at the deadline (a look for the device) to fail.
+    conf = usb_config('dead', poll=1, dead=3)
+    with FakeUPS() as fake, Agent(conf, ('--dry-run',), env=fake.env()) as a:
+        a.wait_log(r'watching /dev/hidraw0', 10)
+        fake.features(APC, ON_BATTERY)
+        fake.input(APC, '13 00')
+        a.wait_log(r'\[ONBATT\]', 5)
+        unplugged = time.monotonic()
+        fake.cmd(f'unplug {APC}')
+        t, _ = a.wait_log(CRITICAL_LOST, 6)
+        print(f'# USB unplugged on battery: verdict {t - unplugged:.3f} s after the unplug '
+              f'(poll 1 s, dead-time 3 s)')
+        assert 2 - 0.05 <= t - unplugged <= 3 + 0.5 * SLOW, t - unplugged
+        a.wait_log(r'dry run: would power off', 5)
+
+
+@case
+def replugged_before_dead_time_is_not_lost():
+    conf = usb_config('replug', poll=1, dead=3)
+    with FakeUPS() as fake, Agent(conf, ('--dry-run',), env=fake.env()) as a:
+        a.wait_log(r'watching /dev/hidraw0', 10)
+        fake.features(APC, ON_BATTERY)
+        fake.input(APC, '13 00')
+        a.wait_log(r'\[ONBATT\]', 5)
+        unplugged = time.monotonic()
+        fake.cmd(f'unplug {APC}')
+        a.wait_log(r'\[COMMBAD\]', 3)
+        time.sleep(1.5)                          # the outage: 1.5 s of a 3 s dead-time
+        fake.cmd(f'plug {APC}')
+        fake.features(APC, ON_BATTERY)
+        t, _ = a.wait_log(r'\[COMMOK\]', 3)
+        # Past the deadline of the last good reading, with a margin: no verdict.
+        a.wait_log(r'local: watching /dev/hidraw3', 3)
+        # Absence has no event to wait on: watch past every deadline there was.
+        time.sleep(max(0.0, unplugged + 4.5 - time.monotonic()))
+        assert not a.matching(CRITICAL_LOST), a.text()
+        assert a.proc.poll() is None, a.text()
 
 
 @case
