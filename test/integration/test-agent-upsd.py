@@ -116,8 +116,10 @@ def primary_waits_for_the_secondary_to_log_out():
         print(f'# secondary PowerOff after {t_secondary - changed:.2f} s, '
               f'primary after {t_primary - changed:.2f} s (host-sync 20 s)')
         assert t_secondary < t_primary, (t_secondary, t_primary)
-        # The primary did not sit out host-sync: the secondary's LOGOUT ended the wait.
+        # The primary did not sit out host-sync: the secondary's LOGOUT ended the wait,
+        # and it says so.
         assert t_primary - changed < 15 * SLOW, t_primary - changed
+        primary.wait_log(r'no secondary is logged in any more: going on with the shutdown', 5)
         assert 'FSD' in secondary.events(), secondary.events()
         primary.wait_log(r'FSD set on', 5)
         primary.wait_log(r'SHUTDOWN_HOSTSYNC', 5)  # it did wait for the secondary

@@ -21,15 +21,15 @@ from harness import SLOW, case, main, nutfix, workdir  # noqa: E402
 D = workdir()
 CERTS = nutfix.Certs(os.path.join(D, 'certs'))
 # One UPS per case: a case's leftovers (FSD, logins) never reach the next.
-U = nutfix.Upsd(os.path.join(D, 'upsd'), ups=('sync', 'obmax', 'off'), tls=True,
+U = nutfix.Upsd(os.path.join(D, 'upsd'), ups=('sync', 'obmax', 'off', 'expire'), tls=True,
                 certs=CERTS).start()
 # How far from its deadline a decision may land: the loop's timer slack
 # (10 ms), the log pipe and Python's reader thread, on a shared machine.
 EARLY, LATE = 0.05, 0.5 * SLOW
 
 
-def config(name, ups, extra='', ups_extra=''):
-    pw = write(os.path.join(D, name + '.pw'), U.users['monsecondary'] + '\n')
+def config(name, ups, extra='', ups_extra='', user='monsecondary', role='secondary'):
+    pw = write(os.path.join(D, name + '.pw'), U.users[user] + '\n')
     return write(os.path.join(D, name + '.conf'), f'''
 poll-interval = 1
 dead-time = 3
@@ -42,19 +42,20 @@ ups rack {{
     port = {U.port}
     ups = "{ups}"
     ca-file = "{CERTS.ca}"
-    user = "monsecondary"
+    user = "{user}"
     password-file = "{pw}"
-    role = "secondary"
+    role = "{role}"
     {ups_extra}
 }}
 ''')
 
 
-def primary_login(ups):
-    """Another host logged in as primary that never sets FSD."""
+def other_login(ups, user='monprimary', primary=True):
+    """Another host logged in (as primary: one that never sets FSD; as
+    secondary: one that never logs out)."""
     s = nutfix._Session(U.host, U.port, 5.0, 'starttls', CERTS.ca)
-    for line in (f'USERNAME monprimary', f'PASSWORD {U.users["monprimary"]}', f'LOGIN {ups}',
-                 f'PRIMARY {ups}'):
+    for line in (f'USERNAME {user}', f'PASSWORD {U.users[user]}', f'LOGIN {ups}',
+                 *([f'PRIMARY {ups}'] if primary else [])):
         reply = s.cmd(line)
         assert reply.startswith('OK'), (line, reply)
     return s
@@ -74,7 +75,7 @@ def assert_on_time(took, want, what):
 @case
 def secondary_waits_host_sync_from_the_lowbatt_reading():
     U.set('sync', 'ups.status', 'OL')
-    primary = primary_login('sync')
+    primary = other_login('sync')
     try:
         with Agent(config('sync', 'sync', 'host-sync = 3')) as a:
             a.wait_log(r'rack: connected to localhost', 15)
@@ -107,6 +108,24 @@ def sole_secondary_powers_off_at_off_duration():
         took = interval(a, r'\[OFF\]$', r'dry run: would power off', 15)
         assert_on_time(took, 3.0, 'OFF -> power-off, off-duration 3, the only login')
     U.set('off', 'ups.status', 'OL')
+
+
+@case
+def primary_says_who_is_left_when_host_sync_runs_out():
+    U.set('expire', 'ups.status', 'OL')
+    secondary = other_login('expire', 'monsecondary', primary=False)
+    try:
+        conf = config('expire', 'expire', 'host-sync = 2', user='monprimary', role='primary')
+        with Agent(conf) as a:
+            a.wait_log(r'rack: connected to localhost', 15)
+            U.set('expire', 'ups.status', 'OB LB')
+            took = interval(a, r'\[LOWBATT\]$', r'dry run: would power off', 15)
+            assert_on_time(took, 2.0, 'LOWBATT -> power-off, a primary, host-sync 2, a '
+                           'secondary that never logs out')
+            a.wait_log(r'rack: host-sync \(2 s\) ran out with 1 other login still on the UPS: '
+                       r'shutting down anyway', 1)
+    finally:
+        secondary.close()
 
 
 if __name__ == '__main__':

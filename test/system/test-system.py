@@ -363,6 +363,13 @@ class Run:
         last = self.c.ok('journalctl -q -b -1 -o cat --no-pager -u upsagent -u systemd-logind')
         assert 'power-off requested' in last, last
         assert re.search(r'System is powering down|Power(ing)? off', last, re.I), last
+        # The events went to the journal with their fields (issue 14), found the
+        # way an administrator looks for them.
+        ev = self.c.ok('journalctl -q -b -1 --no-pager -o export -u upsagent '
+                       'UPSAGENT_EVENT=LOWBATT')
+        assert re.search(r'^MESSAGE_ID=[0-9a-f]{32}$', ev, re.M), ev
+        assert re.search(r'^UPS=ups1$', ev, re.M), ev
+        assert re.search(r'^UPSAGENT_STATUS=.*LB', ev, re.M), ev
 
     def ordinary_power_off(self):
         """No power-down flag: the hook leaves the UPS alone and says so on the console."""
