@@ -85,6 +85,56 @@ struct config_hook {
 	bool wall;	  /* wall = true: the message also goes to every logged-in terminal */
 };
 
+/* serve { user NAME { ... } }: one account of the server (agent/serve.c). */
+struct config_serve_user {
+	char *name;		  /* the section title: USERNAME on the wire; a nut_word_ok() word */
+	unsigned line;
+	enum config_role role;	  /* role = "secondary" (default) | "primary" */
+	char *password_file;	  /* NULL: certificate only; checked like the ups sections' */
+	char *certificate_name;	  /* client-certificate = "NAME": a verified client certificate
+				   * whose subjectAltName (DNS or e-mail) is NAME authenticates
+				   * as this user without a password; NULL: none */
+};
+
+/* serve { listen = {...} }: one listening address and how it speaks. */
+enum config_listen_mode {
+	CONFIG_LISTEN_TLS,	/* TLS 1.3 from the first byte (listen, default port 401) */
+	CONFIG_LISTEN_STARTTLS, /* plaintext until STARTTLS, nothing else before it (listen-starttls, 3493) */
+	CONFIG_LISTEN_PLAIN,	/* no TLS at all: loopback addresses only (listen-plain, 3493) */
+	_CONFIG_LISTEN_MAX
+};
+
+struct config_listen {
+	enum config_listen_mode mode;
+	char *address; /* numeric: "0.0.0.0", "::", "127.0.0.1", "::1" ... ("*" is written as "::") */
+	uint16_t port;
+};
+
+/* A client network: allow = {"192.168.1.0/24", "::1"}. */
+struct config_net {
+	int family; /* AF_INET or AF_INET6 */
+	uint8_t addr[16];
+	unsigned prefix;
+};
+
+/* serve { ... }: the server; absent unless the file has the section. */
+struct config_serve {
+	unsigned line;
+	char **ups; /* names of ups sections to serve (ups = {...}); NULL-terminated, at least one */
+	struct config_listen *listen; /* outside socket activation; default ":: port 401, TLS" */
+	size_t n_listen;
+	char *cert_file, *key_file; /* required when any listener speaks TLS */
+	char *client_ca_file;	    /* client certificates: verified against it when given */
+	bool client_cert_required;  /* client-certificate-required = true: mutual TLS for everyone */
+	struct config_net *allow;   /* NULL/0: any address may connect */
+	size_t n_allow;
+	unsigned max_clients;	    /* default 256 */
+	uint64_t handshake_timeout; /* usec, default 10 s */
+	uint64_t idle_timeout;	    /* usec, default 60 s (upsd's) */
+	struct config_serve_user *users;
+	size_t n_users;
+};
+
 /* Without any wall = option, upsmon's habit: wall these. */
 #define CONFIG_WALL_DEFAULT                                                                        \
 	(CONFIG_EVENT_BIT(MONITOR_EVENT_ONBATT) | CONFIG_EVENT_BIT(MONITOR_EVENT_LOWBATT) |        \
@@ -113,6 +163,7 @@ struct config {
 			       * when no notify section has a wall option */
 	struct config_ups *ups; /* at least one */
 	size_t n_ups;
+	struct config_serve *serve; /* NULL without a serve section */
 };
 
 /* What config_load_secrets() does with the password files. */
