@@ -95,6 +95,10 @@ int config_get_choice(const struct scope *s, const char *name, const char *const
 		      unsigned *ret);
 /* A copy without control characters. */
 int config_get_string(const struct scope *s, const char *name, char **ret);
+/* The title of a ups or user section, copied, and the line it starts on; a
+ * title that is not one NUT word is reported as not what ("a UPS name").
+ * 0 or -ENOMEM. */
+int config_get_title(const struct scope *s, const char *what, unsigned *line, char **ret);
 /* An absolute path (empty_ok: or ""), copied. */
 int config_get_path(const struct scope *s, const char *name, bool empty_ok, char **ret);
 /* A list: an absolute program path, then its arguments; NULL-terminated copy. */
@@ -107,5 +111,21 @@ int config_check_readable(const struct scope *s, const char *name, const char *p
 /* A file the daemon trusts after the fact (the power-down flag, the status
  * socket): no "..", and in a directory no other user can write to. */
 int config_check_private_path(const struct scope *s, const char *name, const char *path);
+/* 0, or -EINVAL reported: path is not a file that only root or the daemon
+ * can read (lib/secret.h), with what ("password file", "key file") naming it
+ * in the message; not checked with CONFIG_SECRETS_SKIP. */
+int config_check_secret(const struct scope *s, const char *name, const char *path,
+			const char *what);
 /* 0, or -errno with a sentence in err: path is not an executable regular file. */
 int config_check_program(const char *path, char *err, size_t errlen);
+
+/* ---- config-serve.c ---------------------------------------------------- */
+
+struct config;
+struct config_serve;
+
+/* The serve section, if any, into c->serve; after the ups sections, whose
+ * names it refers to. Bad values are reported; returns -ENOMEM or 0. */
+int config_serve_load(struct config_parse *p, cfg_t *cfg, struct config *c);
+/* NULL-safe; returns NULL. */
+struct config_serve *config_serve_free(struct config_serve *sv);

@@ -485,9 +485,11 @@ static void error_cb(cfg_t *cfg, const char *fmt, va_list ap)
 
 	if (!current)
 		return;
-	/* The one titled section is ups; say so in our words. */
+	/* The titled sections are ups and serve's user; say so in our words. */
 	if (strcmp(fmt, "found duplicate title '%s'") == 0)
-		fmt = "there is already a ups section named '%s'";
+		fmt = cfg && cfg->name && strcmp(cfg->name, "serve") == 0
+			  ? "serve: there is already a user named '%s'"
+			  : "there is already a ups section named '%s'";
 	/* Messages quote the token at fault, which can be a whole line of garbage. */
 	if (vsnprintf(msg, sizeof(msg), fmt, ap) >= (int)sizeof(msg))
 		memcpy(msg + sizeof(msg) - 4, "...", 4);
@@ -529,6 +531,28 @@ static cfg_opt_t ups_opts[] = {
     CFG_END(),
 };
 
+static cfg_opt_t serve_user_opts[] = {
+    SECTION_LINE, VALUE("role"), VALUE("password-file"), VALUE("client-certificate"), CFG_END(),
+};
+
+static cfg_opt_t serve_opts[] = {
+    SECTION_LINE,
+    VALUES("ups"),
+    VALUES("listen"),
+    VALUES("listen-starttls"),
+    VALUES("listen-plain"),
+    VALUE("cert-file"),
+    VALUE("key-file"),
+    VALUE("client-ca-file"),
+    VALUE("client-certificate-required"),
+    VALUES("allow"),
+    VALUE("max-clients"),
+    VALUE("handshake-timeout"),
+    VALUE("idle-timeout"),
+    CFG_SEC("user", serve_user_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
+    CFG_END(),
+};
+
 static cfg_opt_t root_opts[] = {
     VALUE("poll-interval"),
     VALUE("poll-timeout"),
@@ -546,6 +570,8 @@ static cfg_opt_t root_opts[] = {
     VALUE("status-socket"),
     CFG_SEC("notify", notify_opts, CFGF_MULTI),
     CFG_SEC("ups", ups_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
+    /* MULTI so that a second one is reported (config-serve.c), not merged. */
+    CFG_SEC("serve", serve_opts, CFGF_MULTI),
     CFG_END(),
 };
 
@@ -560,6 +586,8 @@ static int parse_text(struct config_parse *p, const char *text, cfg_t **ret)
 	cfg_set_error_function(cfg, error_cb);
 	cfg_set_validate_func(cfg, "ups", section_end_cb);
 	cfg_set_validate_func(cfg, "notify", section_end_cb);
+	cfg_set_validate_func(cfg, "serve", section_end_cb);
+	cfg_set_validate_func(cfg, "serve|user", section_end_cb);
 	current = p;
 	p->root = cfg;
 	r = cfg_parse_buf(cfg, text);

@@ -16,7 +16,9 @@
 #include "config-internal.h"
 #include "config.h"
 #include "number.h"
+#include "nutword.h"
 #include "owner.h"
+#include "secret.h"
 
 #define SECONDS_MAX 1e9 /* 31 years: far past any sensible value, far from overflow */
 
@@ -170,6 +172,19 @@ int config_get_string(const struct scope *s, const char *name, char **ret)
 	return *ret ? 1 : -ENOMEM;
 }
 
+int config_get_title(const struct scope *s, const char *what, unsigned *line, char **ret)
+{
+	*line = config_line(s->p, s->sec, NULL, 0);
+	*ret = strdup(cfg_title(s->sec));
+	if (!*ret)
+		return -ENOMEM;
+	if (!nut_word_ok(*ret))
+		config_scope_error(s, NULL,
+				   "'%.64s' is not %s (one word, without quotes, '#' or '@')", *ret,
+				   what);
+	return 0;
+}
+
 /* A file name: absolute, since the daemon's working directory is "/". */
 int config_get_path(const struct scope *s, const char *name, bool empty_ok, char **ret)
 {
@@ -221,6 +236,52 @@ int config_check_readable(const struct scope *s, const char *name, const char *p
 	if (!f)
 		return config_scope_error(s, name, "cannot read %s: %s", path, strerror(errno));
 	fclose(f);
+	return 0;
+}
+
+static bool path_under(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	return strncmp(path, dir, n) == 0 && path[n] == '/';
+}
+
+/* secret.c speaks of a "password file"; the server's key is another kind. */
+static void secret_words(char *err, size_t len, const char *what)
+{
+	static const char word[] = "password file";
+	char *at = strstr(err, word), rest[512];
+
+	if (!at || strcmp(what, word) == 0)
+		return;
+	snprintf(rest, sizeof(rest), "%s", at + strlen(word));
+	snprintf(at, len - (size_t)(at - err), "%s%s", what, rest);
+}
+
+/* Read here, so that a bad file fails the load with its line, then wiped:
+ * the daemon reads the file again when it needs it and keeps nothing. */
+int config_check_secret(const struct scope *s, const char *name, const char *path, const char *what)
+{
+	char *secret = NULL, err[512];
+	int r;
+
+	if (s->p->secrets == CONFIG_SECRETS_SKIP)
+		return 0;
+	r = secret_read_file(path, &secret, err, sizeof(err));
+	secret_free(secret);
+	if (r == -ENOENT && s->p->secrets == CONFIG_SECRETS_OUTSIDE &&
+	    path_under(path, CONFIG_CREDENTIALS_DIR)) {
+		config_scope_warning(s, name,
+				     "%s not checked: it is a credential that systemd hands "
+				     "to upsagent.service only while it runs (LoadCredential=); "
+				     "check the file it is loaded from",
+				     path);
+		return 0;
+	}
+	if (r < 0) {
+		secret_words(err, sizeof(err), what);
+		return config_scope_error(s, name, "%s", err);
+	}
 	return 0;
 }
 

@@ -17,7 +17,6 @@
 #include "config-internal.h"
 #include "nutword.h"
 #include "log.h"
-#include "secret.h"
 #include "target.h"
 
 #define POLL_INTERVAL_LIMIT    (60 * USEC_PER_SEC)
@@ -409,32 +408,6 @@ static int ups_tls(const struct scope *s, struct config_ups *u)
 	return 0;
 }
 
-static bool path_under(const char *path, const char *dir)
-{
-	size_t n = strlen(dir);
-
-	return strncmp(path, dir, n) == 0 && path[n] == '/';
-}
-
-/* Checked here, so a bad file fails the load with its line; not kept: the
- * session reads it again at each login and wipes it. */
-static void ups_password_check(const struct scope *s, const char *path)
-{
-	char *secret = NULL, err[512];
-	int r = secret_read_file(path, &secret, err, sizeof(err));
-
-	secret_free(secret);
-	if (r == -ENOENT && s->p->secrets == CONFIG_SECRETS_OUTSIDE &&
-	    path_under(path, CONFIG_CREDENTIALS_DIR))
-		config_scope_warning(s, "password-file",
-				     "%s not checked: it is a credential that systemd hands "
-				     "to upsagent.service only while it runs (LoadCredential=); "
-				     "check the file it is loaded from",
-				     path);
-	else if (r < 0)
-		config_scope_error(s, "password-file", "%s", err);
-}
-
 static int ups_login(const struct scope *s, struct config_ups *u)
 {
 	int r;
@@ -450,8 +423,8 @@ static int ups_login(const struct scope *s, struct config_ups *u)
 		return config_scope_error(s, "password-file", "a password-file needs a user");
 	if (u->user && !nut_word_ok(u->user))
 		config_scope_error(s, "user", "'%.64s' is not a user name (one word)", u->user);
-	if (u->password_file && s->p->secrets != CONFIG_SECRETS_SKIP)
-		ups_password_check(s, u->password_file);
+	if (u->password_file)
+		(void)config_check_secret(s, "password-file", u->password_file, "password file");
 	if (u->role == CONFIG_ROLE_PRIMARY && !config_value(s, "user"))
 		config_scope_error(s, "role",
 				   "a primary needs a user and password-file: upsd "
@@ -566,15 +539,8 @@ static int ups_load(const struct scope *s, struct config_ups *u)
 	unsigned driver = CONFIG_DRIVER_NET, role = CONFIG_ROLE_SECONDARY;
 	int r;
 
-	u->line = config_line(s->p, s->sec, NULL, 0);
-	u->name = strdup(cfg_title(s->sec));
-	if (!u->name)
+	if (config_get_title(s, "a UPS name", &u->line, &u->name) < 0)
 		return -ENOMEM;
-	if (!nut_word_ok(u->name))
-		config_scope_error(s, NULL,
-				   "'%.64s' is not a UPS name (one word, without quotes, "
-				   "'#' or '@')",
-				   u->name);
 	r = config_get_choice(s, "driver", driver_names, ELEMENTSOF(driver_names), &driver);
 	(void)config_get_choice(s, "role", role_names, ELEMENTSOF(role_names), &role);
 	u->driver = (enum config_driver)driver;
@@ -700,6 +666,8 @@ static int config_fill(struct config_parse *p, cfg_t *cfg, struct config *c)
 		r = ups_load_all(p, cfg, c);
 	if (r >= 0)
 		check_supplies(&s, c);
+	if (r >= 0)
+		r = config_serve_load(p, cfg, c);
 	return r;
 }
 
@@ -762,6 +730,7 @@ struct config *config_free(struct config *c)
 	for (size_t i = 0; i < c->n_hooks; i++)
 		config_argv_free(c->hooks[i].argv);
 	free(c->hooks);
+	config_serve_free(c->serve);
 	config_argv_free(c->shutdown_argv);
 	free(c->status_socket);
 	free(c->powerdown_flag);

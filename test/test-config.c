@@ -8,6 +8,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -156,10 +158,10 @@ static void setup_tmp(void)
 
 static void cleanup_tmp(void)
 {
-	static const char *const names[] = {"good.pw",	      "open.pw",	"notify",
-					    "poweroff",	      "not-executable", "ca.pem",
-					    "client.pem",     "client.key",	"example.conf",
-					    "generated.conf", "ups1.pw"};
+	static const char *const names[] = {
+	    "good.pw", "open.pw",    "notify",	   "poweroff",	   "not-executable",
+	    "ca.pem",  "client.pem", "client.key", "example.conf", "generated.conf",
+	    "ups1.pw", "remote.pw",  "server.crt", "server.key",   "clients-ca.pem"};
 
 	for (size_t i = 0; i < ELEMENTSOF(names); i++) {
 		_cleanup_free_ char *p = tmp_path(names[i]);
@@ -425,6 +427,124 @@ static void test_events(void)
 	CHECK(config_event_to_string(_CONFIG_EVENT_MAX) == NULL);
 }
 
+/* ---- the serve section ------------------------------------------------ */
+
+static void check_listen(const struct config_listen *l, enum config_listen_mode mode,
+			 const char *address, uint16_t port)
+{
+	CHECK_INT(l->mode, mode);
+	CHECK_STR(l->address, address);
+	CHECK_INT(l->port, port);
+}
+
+static void check_net(const struct config_net *n, const char *address, unsigned prefix)
+{
+	uint8_t want[16] = {0};
+	int family = strchr(address, ':') ? AF_INET6 : AF_INET;
+
+	CHECK(inet_pton(family, address, want) == 1);
+	CHECK_INT(n->family, family);
+	CHECK(memcmp(n->addr, want, sizeof(want)) == 0);
+	CHECK_INT(n->prefix, prefix);
+}
+
+static void check_serve_users(const struct config_serve *sv)
+{
+	_cleanup_free_ char *pw = tmp_path("good.pw");
+
+	CHECK_INT(sv->n_users, 3);
+	CHECK_STR(sv->users[0].name, "upsmon-remote");
+	CHECK_INT(sv->users[0].line, 19);
+	CHECK_INT(sv->users[0].role, CONFIG_ROLE_SECONDARY);
+	CHECK_STR(sv->users[0].password_file, pw); /* checked, but the password is not kept */
+	CHECK(sv->users[0].certificate_name == NULL);
+	CHECK_STR(sv->users[1].name, "host2");
+	CHECK_INT(sv->users[1].line, 22);
+	CHECK_INT(sv->users[1].role, CONFIG_ROLE_PRIMARY);
+	CHECK_STR(sv->users[1].password_file, pw);
+	CHECK_STR(sv->users[1].certificate_name, "host2.example.org");
+	CHECK_STR(sv->users[2].name, "certonly");
+	CHECK_INT(sv->users[2].line, 27);
+	CHECK_INT(sv->users[2].role, CONFIG_ROLE_SECONDARY);
+	CHECK(sv->users[2].password_file == NULL);
+	CHECK_STR(sv->users[2].certificate_name, "ops@example.org");
+}
+
+/* Every option of the serve section, read back. */
+static void test_serve_full(void)
+{
+	struct config *c = load_good("good-serve.conf");
+	const struct config_serve *sv = c->serve;
+	_cleanup_free_ char *cert = tmp_path("client.pem"), *key = tmp_path("client.key"),
+			    *ca = tmp_path("ca.pem");
+
+	CHECK(sv);
+	CHECK_INT(sv->line, 5);
+	CHECK_STR(sv->ups[0], "demo");
+	CHECK_STR(sv->ups[1], "rack-a");
+	CHECK(sv->ups[2] == NULL);
+	CHECK_INT(sv->n_listen, 10);
+	check_listen(&sv->listen[0], CONFIG_LISTEN_TLS, "::", 4401);
+	check_listen(&sv->listen[1], CONFIG_LISTEN_TLS, "0.0.0.0", 401);
+	check_listen(&sv->listen[2], CONFIG_LISTEN_TLS, "192.0.2.7", 402);
+	check_listen(&sv->listen[3], CONFIG_LISTEN_TLS, "::", 401); /* "*" */
+	check_listen(&sv->listen[4], CONFIG_LISTEN_STARTTLS, "2001:db8::1", 3493);
+	check_listen(&sv->listen[5], CONFIG_LISTEN_STARTTLS, "198.51.100.1", 3494);
+	check_listen(&sv->listen[6], CONFIG_LISTEN_PLAIN, "127.0.0.1", 3493);
+	check_listen(&sv->listen[7], CONFIG_LISTEN_PLAIN, "::1", 3495);
+	check_listen(&sv->listen[8], CONFIG_LISTEN_PLAIN, "127.0.0.53", 3496);
+	check_listen(&sv->listen[9], CONFIG_LISTEN_PLAIN, "::1", 3493);
+	CHECK_STR(sv->cert_file, cert);
+	CHECK_STR(sv->key_file, key);
+	CHECK_STR(sv->client_ca_file, ca);
+	CHECK(sv->client_cert_required);
+	CHECK_INT(sv->n_allow, 5);
+	check_net(&sv->allow[0], "192.168.1.0", 24);
+	check_net(&sv->allow[1], "::1", 128);
+	check_net(&sv->allow[2], "10.0.0.5", 32);
+	check_net(&sv->allow[3], "2001:db8::", 32);
+	check_net(&sv->allow[4], "0.0.0.0", 0);
+	CHECK_INT(sv->max_clients, 1000);
+	CHECK_INT(sv->handshake_timeout, S(2.5));
+	CHECK_INT(sv->idle_timeout, S(3600));
+	check_serve_users(sv);
+	config_free(c);
+}
+
+static void test_serve_defaults(void)
+{
+	struct config *c = load_good("good-minimal.conf");
+	const struct config_serve *sv;
+
+	CHECK(c->serve == NULL);
+	config_free(c);
+
+	c = load_good("good-serve-defaults.conf");
+	sv = c->serve;
+	CHECK(sv);
+	CHECK_STR(sv->ups[0], "a");
+	CHECK(sv->ups[1] == NULL);
+	/* No listen option at all: direct TLS on every address, port 401. */
+	CHECK_INT(sv->n_listen, 1);
+	check_listen(&sv->listen[0], CONFIG_LISTEN_TLS, "::", 401);
+	CHECK(sv->client_ca_file == NULL);
+	CHECK(!sv->client_cert_required);
+	CHECK(sv->allow == NULL && sv->n_allow == 0); /* allow = {}: anyone */
+	CHECK_INT(sv->max_clients, 256);
+	CHECK_INT(sv->handshake_timeout, S(10));
+	CHECK_INT(sv->idle_timeout, S(60));
+	CHECK(sv->n_users == 0);
+	config_free(c);
+
+	/* Plaintext on loopback only: no certificate needed. */
+	c = load_good("good-serve-plain.conf");
+	sv = c->serve;
+	CHECK_INT(sv->n_listen, 1);
+	check_listen(&sv->listen[0], CONFIG_LISTEN_PLAIN, "127.0.0.1", 3493);
+	CHECK(!sv->cert_file && !sv->key_file);
+	config_free(c);
+}
+
 /* ---- generated files --------------------------------------------------- */
 
 /* Loads text written to a file; the log must be exactly want_fmt, its "%s" the path. */
@@ -533,6 +653,7 @@ static void test_example(void)
 	CHECK_STR(got, "");
 	CHECK_INT(c->n_ups, 1);
 	CHECK_STR(c->ups[0].server, "localhost");
+	CHECK(c->serve == NULL); /* commented out */
 	config_free(c);
 }
 
@@ -608,6 +729,10 @@ static void test_example_enabled(void)
 	struct config *c = NULL;
 
 	tmp_write("ups1.pw", "s3cret\n", 0600);
+	tmp_write("remote.pw", "s3cret\n", 0600);
+	tmp_write("server.crt", "not checked here\n", 0644);
+	tmp_write("server.key", "not checked here\n", 0600);
+	tmp_write("clients-ca.pem", "not checked here\n", 0644);
 	example_enable_all(path);
 	CHECK_INT(load(path, &c, &got), 0);
 	check_log(path, got, "");
@@ -621,6 +746,12 @@ static void test_example_enabled(void)
 	CHECK_STR(c->ups[2].serial, "3B1234X56789");
 	CHECK_INT(c->n_hooks, 1);
 	CHECK_INT(c->shutdown, CONFIG_SHUTDOWN_COMMAND);
+	CHECK(c->serve);
+	CHECK_STR(c->serve->ups[0], "ups1");
+	CHECK_INT(c->serve->n_listen, 3);
+	CHECK_INT(c->serve->n_users, 1);
+	CHECK(strstr(c->serve->users[0].password_file, "remote.pw"));
+	CHECK_STR(c->serve->users[0].certificate_name, "host2.example.org");
 	config_free(c);
 }
 
@@ -644,6 +775,8 @@ int main(int argc, char **argv)
 	TEST_RUN(test_example);
 	TEST_RUN(test_example_enabled);
 	TEST_RUN(test_usb);
+	TEST_RUN(test_serve_full);
+	TEST_RUN(test_serve_defaults);
 	cleanup_tmp();
 	return 0;
 }
