@@ -18,6 +18,7 @@ struct tls_creds {
 	 * where gnutls_priority_set_direct() parsed ~8 KiB for each session. */
 	gnutls_priority_t priorities[_TLS_VERSION_MAX];
 	char *trust; /* "ca-file /path" or "the system trust store", for messages */
+	bool server; /* tls-server.c: our certificate, and the clients' CA if any */
 };
 
 struct tls_session {
@@ -28,6 +29,10 @@ struct tls_session {
 	enum tls_version min;
 	bool probe;	  /* tls_session_new_probe(): stop at the ServerHello */
 	int verify_error; /* set by verify_peer() when it rejects */
+	bool server;	  /* we are the server (tls-server.c) */
+	bool peer_verified; /* server: the client's certificate chains to the clients' CA */
+	/* Server sessions: a failed handshake in words about the client (tls-server.c). */
+	int (*handshake_error)(struct tls_session *s, int r);
 	char error[384];
 	/* Read ahead from the socket: see tls_pull(). */
 	int fd;
@@ -42,3 +47,11 @@ struct tls_session {
 int tls_verify_peer(gnutls_session_t session);
 /* An IPv4 or IPv6 address literal (SNI must not carry one). */
 bool tls_is_ip_literal(const char *name);
+
+/* tls.c: the socket transport and the priority strings, shared with tls-server.c. */
+extern const char *const tls_priorities[_TLS_VERSION_MAX];
+ssize_t tls_pull(gnutls_transport_ptr_t ptr, void *data, size_t size);
+ssize_t tls_push(gnutls_transport_ptr_t ptr, const giovec_t *iov, int iovcnt);
+int tls_pull_timeout(gnutls_transport_ptr_t ptr, unsigned ms);
+int tls_set_error(struct tls_session *s, int error, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));

@@ -22,7 +22,7 @@
  * TLS 1.2 part: ECDHE or DHE only (forward secrecy), AES-GCM and
  * ChaCha20-Poly1305 only (AEAD: no CBC, so no HMAC-SHA1), no SHA-1
  * signatures. NUT servers built with NSS offer ECDHE-GCM. */
-static const char *const priorities[_TLS_VERSION_MAX] = {
+const char *const tls_priorities[_TLS_VERSION_MAX] = {
     [TLS_VERSION_1_2] = "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:"
 			"-KX-ALL:+ECDHE-ECDSA:+ECDHE-RSA:+DHE-RSA:"
 			"-CIPHER-ALL:+AES-256-GCM:+AES-128-GCM:+CHACHA20-POLY1305:"
@@ -145,7 +145,7 @@ int tls_creds_new(const struct tls_options *o, struct tls_creds **ret, char *err
 	gnutls_certificate_set_verify_function(c->cred, tls_verify_peer);
 	r = 0;
 	for (size_t i = 0; i < _TLS_VERSION_MAX && r >= 0; i++) {
-		r = gnutls_priority_init(&c->priorities[i], priorities[i], NULL);
+		r = gnutls_priority_init(&c->priorities[i], tls_priorities[i], NULL);
 		if (r < 0) {
 			c->priorities[i] = NULL;
 			snprintf(err, errlen, "cannot set the TLS priorities: %s",
@@ -209,7 +209,7 @@ int tls_pin_parse(const char *s, char out[TLS_PIN_LEN + 1])
  * buffered says EAGAIN without asking the kernel again. That cannot lose
  * data: the socket's readiness is level-triggered, so whatever arrived
  * since wakes the loop again. */
-static ssize_t tls_pull(gnutls_transport_ptr_t ptr, void *data, size_t size)
+ssize_t tls_pull(gnutls_transport_ptr_t ptr, void *data, size_t size)
 {
 	struct tls_session *s = ptr;
 	size_t n;
@@ -250,7 +250,7 @@ static ssize_t tls_pull(gnutls_transport_ptr_t ptr, void *data, size_t size)
  * that says what is wrong - could never be read. So the first reset a write
  * meets is "try later", which lets the owner read what arrived; the next
  * one is the error. */
-static ssize_t tls_push(gnutls_transport_ptr_t ptr, const giovec_t *iov, int iovcnt)
+ssize_t tls_push(gnutls_transport_ptr_t ptr, const giovec_t *iov, int iovcnt)
 {
 	struct tls_session *s = ptr;
 	struct msghdr msg = {.msg_iov = (struct iovec *)iov, .msg_iovlen = (size_t)iovcnt};
@@ -272,7 +272,7 @@ static ssize_t tls_push(gnutls_transport_ptr_t ptr, const giovec_t *iov, int iov
 
 /* Only asked when a timeout is set (none is: the owner's timers bound every
  * phase), but GnuTLS must have one next to a custom pull. */
-static int tls_pull_timeout(gnutls_transport_ptr_t ptr, unsigned ms)
+int tls_pull_timeout(gnutls_transport_ptr_t ptr, unsigned ms)
 {
 	struct tls_session *s = ptr;
 	struct pollfd p = {.fd = s->fd, .events = POLLIN};
@@ -282,8 +282,7 @@ static int tls_pull_timeout(gnutls_transport_ptr_t ptr, unsigned ms)
 	return poll(&p, 1, ms == GNUTLS_INDEFINITE_TIMEOUT ? -1 : (int)ms);
 }
 
-static int set_error(struct tls_session *s, int error, const char *fmt, ...) _printf_(3, 4);
-static int set_error(struct tls_session *s, int error, const char *fmt, ...)
+int tls_set_error(struct tls_session *s, int error, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -386,7 +385,7 @@ static void probe_describe(struct tls_session *s, const unsigned char v[2],
 		 s->min == TLS_VERSION_1_3 && v[0] == 3 && v[1] == 3 ? ", not TLS 1.3" : "",
 		 kx == GNUTLS_KX_RSA ? ", no forward secrecy" : "", aead ? "" : ", CBC",
 		 mac == GNUTLS_MAC_SHA1 ? ", SHA-1" : "");
-	set_error(s, -EPROTONOSUPPORT, "%s with %s (%s)", version_name(v),
+	tls_set_error(s, -EPROTONOSUPPORT, "%s with %s (%s)", version_name(v),
 		  name ? name : "a cipher suite unknown to GnuTLS",
 		  weak[0] ? weak + 2
 			  : "which upsagent accepts: what failed is elsewhere, such as the "
@@ -403,7 +402,7 @@ static int probe_hook(gnutls_session_t session, unsigned htype, unsigned when, u
 	if (htype != GNUTLS_HANDSHAKE_SERVER_HELLO || !when || !incoming)
 		return 0;
 	if (server_hello_suite(msg, version, suite) < 0)
-		set_error(s, -EPROTONOSUPPORT, "%s", "a ServerHello too short to read");
+		tls_set_error(s, -EPROTONOSUPPORT, "%s", "a ServerHello too short to read");
 	else
 		probe_describe(s, version, suite);
 	return GNUTLS_E_USER_ERROR; /* abort: nothing more is wanted from it */
@@ -485,7 +484,7 @@ static int alert_error(struct tls_session *s, const char *when)
 {
 	char name[64];
 
-	return set_error(s, -EPROTO, "the server %s with TLS alert %s%s", when,
+	return tls_set_error(s, -EPROTO, "the server %s with TLS alert %s%s", when,
 			 alert_name(s, name, sizeof(name)),
 			 alert_hint(gnutls_alert_get(s->session)));
 }
@@ -498,6 +497,8 @@ static int handshake_error(struct tls_session *s, int r)
 
 	if (s->probe && r == GNUTLS_E_USER_ERROR)
 		return -EPROTONOSUPPORT; /* probe_hook() said what the server picked */
+	if (s->handshake_error) /* a server session: tls-server.c words it */
+		return s->handshake_error(s, r);
 
 	switch (r) {
 	case GNUTLS_E_CERTIFICATE_ERROR:
@@ -507,7 +508,7 @@ static int handshake_error(struct tls_session *s, int r)
 	case GNUTLS_E_INSUFFICIENT_SECURITY:
 	case GNUTLS_E_NO_CIPHER_SUITES:
 	case GNUTLS_E_UNKNOWN_CIPHER_SUITE:
-		return set_error(s, -EPROTONOSUPPORT,
+		return tls_set_error(s, -EPROTONOSUPPORT,
 				 "the server answered with a TLS version or cipher suite upsagent "
 				 "does not accept (%s); upsagent requires %s",
 				 gnutls_strerror(r), required[s->min]);
@@ -515,7 +516,7 @@ static int handshake_error(struct tls_session *s, int r)
 		alert = gnutls_alert_get(s->session);
 		if (alert == GNUTLS_A_PROTOCOL_VERSION || alert == GNUTLS_A_INSUFFICIENT_SECURITY ||
 		    alert == GNUTLS_A_HANDSHAKE_FAILURE)
-			return set_error(s, -EPROTONOSUPPORT,
+			return tls_set_error(s, -EPROTONOSUPPORT,
 					 "the server has no TLS version and cipher suite in common "
 					 "with upsagent (alert %s); upsagent requires %s",
 					 alert_name(s, name, sizeof(name)), required[s->min]);
@@ -523,16 +524,16 @@ static int handshake_error(struct tls_session *s, int r)
 	case GNUTLS_E_PREMATURE_TERMINATION:
 	case GNUTLS_E_PULL_ERROR:
 	case GNUTLS_E_PUSH_ERROR:
-		return set_error(s, -ECONNRESET, "%s",
+		return tls_set_error(s, -ECONNRESET, "%s",
 				 "the server closed the connection during the TLS handshake");
 	case GNUTLS_E_UNEXPECTED_PACKET_LENGTH:
 	case GNUTLS_E_UNEXPECTED_PACKET:
 	case GNUTLS_E_RECORD_OVERFLOW:
-		return set_error(s, -EPROTO, "%s",
+		return tls_set_error(s, -EPROTO, "%s",
 				 "the server did not answer in TLS (a plaintext port? check the "
 				 "tls mode)");
 	default:
-		return set_error(s, -EPROTO, "TLS handshake failed: %s", gnutls_strerror(r));
+		return tls_set_error(s, -EPROTO, "TLS handshake failed: %s", gnutls_strerror(r));
 	}
 }
 
@@ -566,7 +567,7 @@ static ssize_t record_error(struct tls_session *s, ssize_t r)
 	case GNUTLS_E_PREMATURE_TERMINATION:
 	case GNUTLS_E_PULL_ERROR:
 	case GNUTLS_E_PUSH_ERROR:
-		return set_error(s, -ECONNRESET, "%s",
+		return tls_set_error(s, -ECONNRESET, "%s",
 				 "the connection was closed without TLS close");
 	case GNUTLS_E_FATAL_ALERT_RECEIVED:
 		return alert_error(s, "ended the TLS session");
@@ -575,9 +576,9 @@ static ssize_t record_error(struct tls_session *s, ssize_t r)
 		 * (close_notify is 0: no alert) says only "invalidated". */
 		if (gnutls_alert_get(s->session) != GNUTLS_A_CLOSE_NOTIFY)
 			return alert_error(s, "ended the TLS session");
-		return set_error(s, -EPROTO, "TLS error: %s", gnutls_strerror((int)r));
+		return tls_set_error(s, -EPROTO, "TLS error: %s", gnutls_strerror((int)r));
 	default:
-		return set_error(s, -EPROTO, "TLS error: %s", gnutls_strerror((int)r));
+		return tls_set_error(s, -EPROTO, "TLS error: %s", gnutls_strerror((int)r));
 	}
 }
 

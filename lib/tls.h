@@ -113,3 +113,29 @@ void tls_session_bye(struct tls_session *s);
 const char *tls_session_error(const struct tls_session *s);
 /* "TLS1.3 / ECDHE-X25519 / AES-256-GCM"-style description, for logs. */
 const char *tls_session_describe(struct tls_session *s, char *buf, size_t len);
+
+/*
+ * The server side (tls-server.c): our certificate and key, and optionally
+ * the CA that issues client certificates. Sessions then use the same
+ * handshake/read/write/free calls as client sessions.
+ */
+struct tls_server_options {
+	const char *cert_file; /* PEM: our certificate, then its chain */
+	const char *key_file;  /* PEM: its private key */
+	const char *client_ca_file; /* NULL: no client certificates asked for */
+	bool client_cert_required;  /* with client_ca_file: no certificate, no session */
+};
+
+int tls_server_creds_new(const struct tls_server_options *o, struct tls_creds **ret, char *err,
+			 size_t errlen);
+/*
+ * One server session over an accepted, non-blocking socket (not owned).
+ * min: TLS_VERSION_1_3 on port 401; TLS_VERSION_1_2 (RFC 9325 suites only)
+ * after STARTTLS, where NUT's own clients may not speak 1.3.
+ */
+int tls_server_session_new(struct tls_creds *c, int fd, enum tls_version min,
+			   struct tls_session **ret);
+/* After the handshake: the client's certificate chained to the clients' CA. */
+bool tls_session_peer_verified(const struct tls_session *s);
+/* And carries name as a DNS or e-mail subjectAltName (case-insensitive). */
+bool tls_session_peer_has_name(struct tls_session *s, const char *name);
