@@ -21,6 +21,7 @@
 
 struct agent;
 struct usb_watch;
+struct server;
 
 /* One UPS being watched: its session (net), script (sim) or device (usb), its monitor. */
 struct watch {
@@ -75,6 +76,8 @@ struct agent {
 
 	struct hooks *hooks;
 	bool power_off_requested;
+
+	struct server *server; /* serve.c: NULL without a serve section */
 
 	int control_fd;
 	char *control_path; /* the status socket: not changed by a reload */

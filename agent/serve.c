@@ -1,0 +1,352 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The server: listeners (from systemd's socket unit, or bound from the
+ * serve section), the table of served UPSes (watches of this daemon, so any
+ * source can be served), the accounts, and the login counts that the host's
+ * shutdown waits on as upsmon's primary waits on upsd's NUMLOGINS.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <systemd/sd-daemon.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "macro.h"
+#include "secret.h"
+#include "serve.h"
+
+/* ---- the protocol's questions ------------------------------------------- */
+
+static size_t ops_ups_count(void *ud)
+{
+	return ((struct server *)ud)->n_ups;
+}
+
+static const char *ops_ups_name(void *ud, size_t i)
+{
+	return ((struct server *)ud)->ups[i]->ups->name;
+}
+
+static const char *ops_ups_desc(void *ud, size_t i)
+{
+	const struct varlist *v = watch_vars(((struct server *)ud)->ups[i], NULL);
+
+	return v ? varlist_get(v, "device.model") : NULL;
+}
+
+static int ops_ups_vars(void *ud, size_t i, const struct varlist **ret)
+{
+	struct server *srv = ud;
+	struct watch *w = srv->ups[i];
+	uint64_t when = 0, max_age = 3 * srv->agent->config->poll_interval;
+	const struct varlist *v = watch_vars(w, &when);
+
+	if (!v)
+		return -ENOTCONN;
+	if (max_age < SERVE_STALE_MIN)
+		max_age = SERVE_STALE_MIN;
+	if (agent_now(srv->agent) > when + max_age)
+		return -ESTALE;
+	*ret = v;
+	return 0;
+}
+
+static unsigned ops_ups_numlogins(void *ud, size_t i)
+{
+	struct server *srv = ud;
+	unsigned n = 0;
+
+	for (struct serve_client *c = srv->clients; c; c = c->next)
+		n += c->ss.login == (int)i;
+	return n;
+}
+
+static void ops_ups_clients(void *ud, size_t i, void (*fn)(const char *addr, void *ctx), void *ctx)
+{
+	for (struct serve_client *c = ((struct server *)ud)->clients; c; c = c->next)
+		if (c->ss.login == (int)i)
+			fn(c->addr, ctx);
+}
+
+/* Compares all of both, whatever differs first: no timing hint. */
+static bool secret_equal(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	unsigned char d = la != lb;
+
+	for (size_t i = 0; i < la; i++)
+		d |= (unsigned char)a[i] ^ (unsigned char)b[i % (lb ? lb : 1)];
+	return d == 0;
+}
+
+static bool password_ok(const struct config_serve_user *u, const char *password)
+{
+	char err[256], *secret = NULL;
+	bool ok;
+
+	if (!u->password_file || !password)
+		return false;
+	/* Read at each login, never kept: the file may change, a reload is not needed. */
+	if (secret_read_file(u->password_file, &secret, err, sizeof(err)) < 0) {
+		log_error("serve: user %s: %s", u->name, err);
+		return false;
+	}
+	ok = secret_equal(secret, password);
+	secret_free(secret);
+	return ok;
+}
+
+static const struct config_serve_user *user_find(const struct config_serve *cfg, const char *name,
+						 const char *cert_name)
+{
+	for (size_t i = 0; i < cfg->n_users; i++) {
+		const struct config_serve_user *u = &cfg->users[i];
+
+		if (name ? strcmp(u->name, name) == 0
+			 : u->certificate_name && strcasecmp(u->certificate_name, cert_name) == 0)
+			return u;
+	}
+	return NULL;
+}
+
+static int ops_authenticate(void *ud, const char *user, const char *password, const char *cert_name,
+			    enum serve_role *ret)
+{
+	const struct config_serve *cfg = ((struct server *)ud)->cfg;
+	const struct config_serve_user *u;
+	bool ok;
+
+	if (!user && !cert_name)
+		return -EACCES;
+	u = user_find(cfg, user, cert_name);
+	if (!u)
+		return -EACCES;
+	/* A certificate that names this user suffices; otherwise the password. */
+	ok = (cert_name && u->certificate_name && strcasecmp(u->certificate_name, cert_name) == 0) ||
+	     password_ok(u, password);
+	if (!ok)
+		return -EACCES;
+	*ret = u->role == CONFIG_ROLE_PRIMARY ? SERVE_ROLE_PRIMARY : SERVE_ROLE_SECONDARY;
+	return 0;
+}
+
+static int ops_set_fsd(void *ud, size_t i, const char *user)
+{
+	struct watch *w = ((struct server *)ud)->ups[i];
+
+	log_warning("serve: primary user %s set forced shutdown (FSD) on %s", user ? user : "?",
+		    w->ups->name);
+	watch_latch_fsd(w);
+	return 0;
+}
+
+const struct serve_ops serve_ops = {
+    .ups_count = ops_ups_count,
+    .ups_name = ops_ups_name,
+    .ups_desc = ops_ups_desc,
+    .ups_vars = ops_ups_vars,
+    .ups_numlogins = ops_ups_numlogins,
+    .ups_clients = ops_ups_clients,
+    .authenticate = ops_authenticate,
+    .set_fsd = ops_set_fsd,
+};
+
+void serve_login_changed(struct server *srv, struct serve_client *c)
+{
+	if (c && c->ss.login >= 0 && (size_t)c->ss.login < srv->n_ups) {
+		const char *name = srv->ups[c->ss.login]->ups->name;
+
+		free(c->login_ups);
+		c->login_ups = strdup(name);
+		log_info("serve: %s@%s logged into %s (%s)",
+			 c->ss.username ? c->ss.username : c->ss.cert_name, c->who, name,
+			 c->ss.role == SERVE_ROLE_PRIMARY ? "primary" : "secondary");
+	}
+	/* A host waiting for its secondaries to leave asks again now. */
+	agent_update(srv->agent);
+}
+
+unsigned server_logins(const struct agent *a, const struct watch *w)
+{
+	struct server *srv = a->server;
+
+	if (!srv)
+		return 0;
+	for (size_t i = 0; i < srv->n_ups; i++)
+		if (srv->ups[i] == w)
+			return ops_ups_numlogins(srv, i);
+	return 0;
+}
+
+bool server_serves(const struct agent *a, const struct watch *w)
+{
+	struct server *srv = a->server;
+
+	for (size_t i = 0; srv && i < srv->n_ups; i++)
+		if (srv->ups[i] == w)
+			return true;
+	return false;
+}
+
+/* ---- life cycle ----------------------------------------------------------- */
+
+static int server_map_ups(struct server *srv)
+{
+	struct agent *a = srv->agent;
+	size_t n = 0;
+
+	while (srv->cfg->ups[n])
+		n++;
+	free(srv->ups);
+	srv->ups = calloc(n ? n : 1, sizeof(*srv->ups));
+	if (!srv->ups)
+		return -ENOMEM;
+	srv->n_ups = 0;
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < a->n_watches; j++)
+			if (strcmp(a->watches[j]->ups->name, srv->cfg->ups[i]) == 0)
+				srv->ups[srv->n_ups++] = a->watches[j];
+	return 0;
+}
+
+static bool server_needs_tls(const struct config_serve *cfg, bool activated)
+{
+	/* Sockets from systemd speak TLS unless said otherwise: creds always then. */
+	if (activated || cfg->n_listen == 0)
+		return true;
+	for (size_t i = 0; i < cfg->n_listen; i++)
+		if (cfg->listen[i].mode != CONFIG_LISTEN_PLAIN)
+			return true;
+	return false;
+}
+
+static int server_load_creds(const struct config_serve *cfg, struct tls_creds **ret)
+{
+	struct tls_server_options o = {
+	    .cert_file = cfg->cert_file,
+	    .key_file = cfg->key_file,
+	    .client_ca_file = cfg->client_ca_file,
+	    .client_cert_required = cfg->client_cert_required,
+	};
+	char err[512];
+	int r = tls_server_creds_new(&o, ret, err, sizeof(err));
+
+	if (r < 0)
+		log_error("serve: %s", err[0] ? err : strerror(-r));
+	return r;
+}
+
+int server_open(struct agent *a)
+{
+	struct server *srv;
+	int r;
+
+	if (!a->config->serve) {
+		serve_listen_refuse_unused();
+		return 0;
+	}
+	srv = calloc(1, sizeof(*srv));
+	if (!srv)
+		return -ENOMEM;
+	srv->agent = a;
+	srv->cfg = a->config->serve;
+	a->server = srv;
+	r = server_map_ups(srv);
+	if (r >= 0)
+		r = serve_listen_open(srv);
+	if (r >= 0 && server_needs_tls(srv->cfg, srv->socket_activated))
+		r = server_load_creds(srv->cfg, &srv->creds);
+	if (r < 0)
+		return r; /* the caller frees; each failure was logged */
+	for (size_t i = 0; i < srv->n_ups; i++)
+		log_info("serve: sharing %s", srv->ups[i]->ups->name);
+	return 0;
+}
+
+void server_free(struct agent *a)
+{
+	struct server *srv = a->server;
+
+	if (!srv)
+		return;
+	while (srv->clients)
+		serve_client_free(srv->clients);
+	serve_listen_close(srv);
+	tls_creds_free(srv->creds);
+	for (size_t i = 0; i < srv->n_retired; i++)
+		tls_creds_free(srv->retired[i]);
+	free(srv->retired);
+	free(srv->ups);
+	free(srv);
+	a->server = NULL;
+}
+
+/* After a reload: the clients' pointers into the old configuration are re-made. */
+static void server_rebind_clients(struct server *srv)
+{
+	struct serve_client *c = srv->clients;
+
+	while (c) {
+		struct serve_client *next = c->next;
+		const struct config_serve_user *u = NULL;
+
+		if (c->ss.cert_name)
+			u = user_find(srv->cfg, NULL, c->ss.cert_name);
+		c->ss.cert_name = u ? u->certificate_name : NULL;
+		c->ss.role = SERVE_ROLE_NONE; /* roles and passwords may have changed: ask again */
+		c->ss.login = -1;
+		for (size_t i = 0; c->login_ups && i < srv->n_ups; i++)
+			if (strcmp(srv->ups[i]->ups->name, c->login_ups) == 0)
+				c->ss.login = (int)i;
+		if (c->login_ups && c->ss.login < 0)
+			serve_client_free(c); /* its UPS is no longer served */
+		c = next;
+	}
+}
+
+/* Called by a reload once the new watches exist, before the old ones go. */
+int server_apply(struct agent *a)
+{
+	struct server *srv = a->server;
+	struct tls_creds *creds = NULL;
+	int r;
+
+	if (!a->config->serve) {
+		if (srv)
+			log_notice("serve: the serve section is gone: no longer serving");
+		server_free(a);
+		return 0;
+	}
+	if (!srv)
+		return server_open(a);
+	srv->cfg = a->config->serve;
+	r = server_map_ups(srv);
+	if (r < 0)
+		return r;
+	server_rebind_clients(srv);
+	if (server_needs_tls(srv->cfg, srv->socket_activated) &&
+	    server_load_creds(srv->cfg, &creds) >= 0) {
+		struct tls_creds **list = reallocarray(srv->retired, srv->n_retired + 1,
+						       sizeof(*list));
+
+		if (!list) {
+			tls_creds_free(creds);
+			return -ENOMEM;
+		}
+		srv->retired = list;
+		if (srv->creds)
+			list[srv->n_retired++] = srv->creds; /* sessions may still use them */
+		srv->creds = creds;
+	}
+	if (!srv->socket_activated)
+		log_debug("serve: listeners are kept as they were; a change of listen takes a "
+			  "restart");
+	return 0;
+}
