@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * A UPS at this host's USB port as a watch's source (driver = "usb"): the device found
- * with sd-device and followed through hot-plug, its input reports acted on as
- * they come, its feature reports polled every poll-interval, and the values
- * fed to the monitor as a server's would be, with the variables a NUT
- * driver would give (ups.status, the measurements, device.*). An unplugged
- * UPS is a failed poll (COMMBAD); plugged in again, it is found again
- * without a restart.
+ * A UPS at this host's USB port as a watch's source (driver = "usb"): the
+ * device found with sd-device and followed through hot-plug, its input
+ * reports acted on as they come, its feature reports polled every
+ * poll-interval, and the values fed to the monitor as a server's would be,
+ * with the variables a NUT driver would give (ups.status, the measurements,
+ * device.*). An unplugged UPS is a failed poll (COMMBAD); plugged in again,
+ * it is found again without a restart.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -28,10 +28,10 @@ struct usb_source {
 	struct hidups *dev; /* NULL while no device is open */
 	char *syspath;	    /* of the open device */
 	sd_event_source *io;
-	uint64_t last_input; /* when an input report last carried values */
-	int logged[256];     /* per feature report: the error last logged, 0 = none */
-	char problem[256];   /* why no device is open, as last logged */
-	char state[64];	     /* for the status socket */
+	uint64_t last_input;   /* when an input report last carried values */
+	int logged[256];       /* per feature report: the error last logged, 0 = none */
+	char problem[256];     /* why no device is open, as last logged */
+	char state[64];	       /* for the status socket */
 	struct varlist device; /* of the open device: device.*, ups.vendorid, driver.name */
 };
 
@@ -169,7 +169,8 @@ static bool usb_input_recent(const struct usb_source *u)
 {
 	uint64_t now = agent_now(u->source.watch->agent);
 
-	return u->last_input > 0 && now - u->last_input <= 2 * u->source.watch->agent->config->poll_interval;
+	return u->last_input > 0 &&
+	       now - u->last_input <= 2 * u->source.watch->agent->config->poll_interval;
 }
 
 static void usb_poll(struct usb_source *u)
@@ -265,7 +266,8 @@ static int usb_open(struct usb_source *u, const struct usbups_dev *dev)
 	if (r >= 0 && !(u->syspath = strdup(dev->syspath)))
 		r = -ENOMEM;
 	if (r >= 0)
-		r = sd_event_add_io(u->source.watch->agent->event, &u->io, u->dev->fd, EPOLLIN, on_input, u);
+		r = sd_event_add_io(u->source.watch->agent->event, &u->io, u->dev->fd, EPOLLIN,
+				    on_input, u);
 	if (r < 0) {
 		if (!err[0])
 			snprintf(err, sizeof(err), "%s", strerror(-r));
