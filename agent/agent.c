@@ -8,6 +8,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "agent.h"
+#include "gate.h"
 #include "log.h"
 
 #define DEADLINE_ACCURACY (10 * USEC_PER_MSEC)
@@ -58,15 +59,9 @@ static void agent_logout_all(struct agent *a)
 {
 	size_t n = 0;
 
-	for (size_t i = 0; i < a->n_watches; i++) {
-		struct watch *w = a->watches[i];
-
-		(void)sd_event_source_set_enabled(w->poll_timer, SD_EVENT_OFF);
-		if (w->conn) {
-			conn_close(w->conn);
+	for (size_t i = 0; i < a->n_watches; i++)
+		if (watch_logout(a->watches[i]))
 			n++;
-		}
-	}
 	if (n > 0)
 		log_info("logged out of every server after the power-off");
 }
@@ -328,22 +323,16 @@ static void agent_host_init(struct agent *a)
 	host_init(&a->host, &hc);
 }
 
-/* Monitors whose UPS keeps its name across a reload keep their state: a
- * reload must not forget that a UPS is on battery. */
+/* Watches whose UPS keeps its name across a reload keep what they knew
+ * (watch_carry()): a reload must not forget that a UPS is on battery. */
 static void agent_carry_state(struct agent *a, struct watch **old, size_t n_old)
 {
 	for (size_t i = 0; i < a->n_watches; i++) {
 		struct watch *w = a->watches[i];
 
-		for (size_t j = 0; j < n_old; j++) {
-			struct monitor_config mc;
-
-			if (strcmp(old[j]->ups->name, w->ups->name) != 0)
-				continue;
-			mc = w->monitor.cfg;
-			w->monitor = old[j]->monitor;
-			monitor_set_config(&w->monitor, &mc);
-		}
+		for (size_t j = 0; j < n_old; j++)
+			if (strcmp(old[j]->ups->name, w->ups->name) == 0)
+				watch_carry(w, old[j]);
 	}
 }
 

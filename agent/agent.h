@@ -18,47 +18,39 @@
 #include "outage.h"
 #include "shutdown.h"
 #include "status.h"
+#include "varlist.h"
 
 struct agent;
-struct usb_watch;
+struct gate;
 struct server;
+struct source;
 
-/* One UPS being watched: its session (net), script (sim) or device (usb), its monitor. */
+/* One UPS being watched: where its readings come from (source.h), its monitor. */
 struct watch {
 	struct agent *agent;
 	size_t index;		      /* into agent::watches and agent::host_ups */
 	const struct config_ups *ups; /* agent::config owns it */
 	char *upsname;		      /* UPSNAME for hooks: "ups@server[:port]" as upsmon has it */
 
+	struct source *source; /* owned */
 	struct monitor monitor;
 	sd_event_source *poll_timer; /* every poll-interval */
-	uint64_t started;	     /* sim: when the script began */
+	uint64_t started;	     /* when watch_start() ran */
+	struct outage outage;	     /* what has been said about the failure going on */
 
-	/* net */
-	struct tls_creds *creds;
-	struct conn *conn;
-	sd_event_source *reconnect_timer;
-	unsigned failures; /* consecutive failed sessions, for the backoff */
-	struct outage outage; /* what has been said about the failure going on */
-	struct gate *gate; /* set-ups to this server, a few at a time */
-	bool gate_held;	   /* this session's set-up is under way */
-	bool gate_queued;  /* waiting for its turn to set up */
-	struct watch *gate_next;
-
-	struct usb_watch *usb; /* usb: watch-usb.c */
-
-	/* the poll in flight */
-	bool polling;
-	unsigned awaiting;
-	bool poll_failed;
-	char *status, *charge, *runtime, *alarm;
+	/* The latest good reading: what the monitor got (before the FSD latch)
+	 * and every variable the source read. Kept through failures: whoever
+	 * serves vars judges their age by vars_time. */
+	struct status_snapshot reading;
+	struct varlist vars;
+	uint64_t vars_time; /* CLOCK_MONOTONIC (agent_now()); 0 = none yet */
+	bool fsd_latched;   /* FSD set on this UPS, as upsd latches it: watch_latch_fsd() */
 
 	/* what the control socket shows */
 	uint64_t last_poll; /* CLOCK_MONOTONIC of the last poll that ended */
 	bool last_ok;
 	char last_status[64];
 	char last_error[256];
-	bool numlogins_pending;
 };
 
 struct agent {
@@ -69,7 +61,7 @@ struct agent {
 
 	struct watch **watches;
 	struct host_ups *host_ups;
-	struct gate *gates; /* one per server host, kept across reloads */
+	struct gate *gates; /* one per server host, kept across reloads: gate.h */
 	size_t n_watches;
 	struct host host;
 	sd_event_source *deadline_timer; /* monitor and host deadlines */
@@ -115,31 +107,36 @@ uint64_t agent_now(const struct agent *a);
 int watch_new(struct agent *a, size_t index, const struct config_ups *ups, struct watch **ret);
 struct watch *watch_free(struct watch *w);
 int watch_start(struct watch *w);
+/* A reload: w takes over what old knew of the same UPS (monitor state, FSD latch, vars). */
+void watch_carry(struct watch *w, const struct watch *old);
 /* Sends FSD <ups> (primary) or GET NUMLOGINS <ups>; answers go back through agent_update. */
 void watch_send_fsd(struct watch *w);
 void watch_query_numlogins(struct watch *w);
+/* Ends w's session (LOGOUT) and its polls; whether there was a session. */
+bool watch_logout(struct watch *w);
 /* monitor_wants_attempt(): poll or reconnect now, unless an attempt is under way. */
 void watch_attempt(struct watch *w);
 const char *watch_state(const struct watch *w);
-/* A poll's outcome for the monitor: a snapshot, or NULL and why not. */
-void watch_result(struct watch *w, const struct status_snapshot *s, const char *error);
-
-/* gate.c: session set-ups let in GATE_SETUPS_MAX at a time per server. */
-#define GATE_SETUPS_MAX 16
-struct gate;
-int gate_find(struct gate **list, const char *server, struct gate **ret);
-void gate_free_all(struct gate *list);
-/* True: go ahead (leave when the set-up ends); false: w waits in line. */
-bool gate_enter(struct gate *g, struct watch *w);
-/* Ends w's turn or its wait; then gate_admit() until NULL gives the next ones. */
-void gate_leave(struct gate *g, struct watch *w);
-struct watch *gate_admit(struct gate *g);
-
-/* watch-usb.c: driver = "usb" */
-int usb_watch_start(struct watch *w);
-void usb_watch_poll(struct watch *w);
-struct usb_watch *usb_watch_free(struct usb_watch *u);
-const char *usb_watch_state(const struct watch *w);
+/* This watch's place in one poll interval: when a session connects, usec after start. */
+uint64_t watch_slot(const struct watch *w);
+/*
+ * An attempt's outcome, from the source: a reading (s and its variables,
+ * which are copied) or NULL and why not (NULL: "poll failed").
+ */
+void watch_result(struct watch *w, const struct status_snapshot *s, const struct varlist *vars,
+		  const char *error);
+/* A session is up (what: "connected to ..."): said once, with the outage it ends. */
+void watch_say_connected(struct watch *w, const char *what);
+/* The answer to GET NUMLOGINS for w's UPS, -1 when there was none. */
+void watch_numlogins(struct watch *w, int n);
+/*
+ * FSD is set on w's UPS: from now on every reading carries FSD, to the monitor
+ * and in ups.status ("FSD OB LB"), as upsd reports its latch. The latest
+ * reading, if the last poll got one, is fed again so that FSD counts at once.
+ */
+void watch_latch_fsd(struct watch *w);
+/* The latest good reading's variables and *when (may be NULL) it came; NULL if none yet. */
+const struct varlist *watch_vars(const struct watch *w, uint64_t *when);
 
 /* notify.c: events to the log and to the hooks. An event is a monitor_event,
  * CONFIG_EVENT_SHUTDOWN or CONFIG_EVENT_SHUTDOWN_HOSTSYNC (the bits of

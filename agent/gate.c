@@ -12,12 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent.h"
+#include "gate.h"
 
 struct gate {
 	char *server;
-	unsigned busy;		  /* set-ups under way */
-	struct watch *head, *tail; /* waiting, first come first served */
+	unsigned busy;			/* set-ups under way */
+	struct gate_place *head, *tail; /* waiting, first come first served */
 	struct gate *next;
 };
 
@@ -55,62 +55,62 @@ void gate_free_all(struct gate *list)
 	}
 }
 
-bool gate_enter(struct gate *g, struct watch *w)
+bool gate_enter(struct gate *g, struct gate_place *p)
 {
-	if (w->gate_held)
+	if (p->held)
 		return true;
 	if (g->busy < GATE_SETUPS_MAX && !g->head) {
 		g->busy++;
-		w->gate_held = true;
+		p->held = true;
 		return true;
 	}
-	if (!w->gate_queued) {
-		w->gate_queued = true;
-		w->gate_next = NULL;
+	if (!p->queued) {
+		p->queued = true;
+		p->next = NULL;
 		if (g->tail)
-			g->tail->gate_next = w;
+			g->tail->next = p;
 		else
-			g->head = w;
-		g->tail = w;
+			g->head = p;
+		g->tail = p;
 	}
 	return false;
 }
 
-static void gate_unlink(struct gate *g, struct watch *w)
+static void gate_unlink(struct gate *g, struct gate_place *p)
 {
-	struct watch **p = &g->head, *prev = NULL;
+	struct gate_place **link = &g->head, *prev = NULL;
 
-	while (*p && *p != w) {
-		prev = *p;
-		p = &(*p)->gate_next;
+	while (*link && *link != p) {
+		prev = *link;
+		link = &(*link)->next;
 	}
-	if (!*p)
+	if (!*link)
 		return;
-	*p = w->gate_next;
-	if (g->tail == w)
+	*link = p->next;
+	if (g->tail == p)
 		g->tail = prev;
-	w->gate_queued = false;
-	w->gate_next = NULL;
+	p->queued = false;
+	p->next = NULL;
 }
 
-void gate_leave(struct gate *g, struct watch *w)
+void gate_leave(struct gate *g, struct gate_place *p)
 {
-	if (w->gate_queued)
-		gate_unlink(g, w);
-	if (w->gate_held) {
-		w->gate_held = false;
+	if (p->queued)
+		gate_unlink(g, p);
+	if (p->held) {
+		p->held = false;
 		g->busy--;
 	}
 }
 
-struct watch *gate_admit(struct gate *g)
+struct gate_place *gate_admit(struct gate *g)
 {
-	struct watch *w = g->head;
+	struct gate_place *p = g->head;
 
-	if (!w || g->busy >= GATE_SETUPS_MAX)
+	if (!p || g->busy >= GATE_SETUPS_MAX)
 		return NULL;
-	gate_unlink(g, w);
+	gate_unlink(g, p);
 	g->busy++;
-	w->gate_held = true;
-	return w;
+	p->held = true;
+	return p;
 }

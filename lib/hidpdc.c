@@ -184,18 +184,26 @@ static void sb_token(struct strbuf *sb, const char *token)
 }
 
 /* At most two decimals, trailing zeros dropped: 13.43, 121.4, 24. */
-static void sb_number(struct strbuf *sb, double x)
+static void number_format(double x, char tmp[static 64])
 {
-	char tmp[64];
 	size_t n;
 
-	snprintf(tmp, sizeof(tmp), "%.2f", x);
+	snprintf(tmp, 64, "%.2f", x);
 	n = strlen(tmp);
 	while (n > 0 && tmp[n - 1] == '0')
 		tmp[--n] = '\0';
 	if (n > 0 && tmp[n - 1] == '.')
 		tmp[--n] = '\0';
-	sb_printf(sb, "%s", strcmp(tmp, "-0") == 0 ? "0" : tmp);
+	if (strcmp(tmp, "-0") == 0)
+		strcpy(tmp, "0");
+}
+
+static void sb_number(struct strbuf *sb, double x)
+{
+	char tmp[64];
+
+	number_format(x, tmp);
+	sb_printf(sb, "%s", tmp);
 }
 
 static void sb_usage(struct strbuf *sb, uint32_t usage)
@@ -563,6 +571,22 @@ int hidpdc_vars_format(const struct hidpdc_vars *v, char *buf, size_t size)
 		sb_printf(&sb, "\n");
 	}
 	return sb_finish(&sb);
+}
+
+int hidpdc_var_value(const struct hidpdc_vars *v, enum hidpdc_var var, char *buf, size_t size)
+{
+	char tmp[64];
+	size_t n;
+
+	if ((unsigned)var >= _HIDPDC_VAR_MAX || !v->v[var].set ||
+	    (var_infos[var].type != VAR_VALUE && var_infos[var].type != VAR_TIMER))
+		return -ENOENT;
+	number_format(v->v[var].value, tmp);
+	n = strlen(tmp);
+	if (n >= size)
+		return -ENOBUFS;
+	memcpy(buf, tmp, n + 1);
+	return (int)n;
 }
 
 const char *hidpdc_var_name(enum hidpdc_var var)

@@ -195,6 +195,13 @@ int hidpdc_status(const struct hidpdc_vars *v, char *buf, size_t size);
 /* "name: value" lines, ups.status first. Returns the length or -ENOBUFS. */
 int hidpdc_vars_format(const struct hidpdc_vars *v, char *buf, size_t size);
 
+/*
+ * A measurement or timer as hidpdc_vars_format() writes it ("230", "13.5",
+ * "-1"): the length, -ENOENT for a flag, a string index or a value not set,
+ * -ENOBUFS when it does not fit.
+ */
+int hidpdc_var_value(const struct hidpdc_vars *v, enum hidpdc_var var, char *buf, size_t size);
+
 /* Variable name ("battery.charge"), or the usage name for flags and string indexes. */
 const char *hidpdc_var_name(enum hidpdc_var var);
 

@@ -534,6 +534,14 @@ static void test_vars_format(void)
 		       "ups.timer.shutdown: -1\n");
 	CHECK_INT(hidpdc_vars_format(&v, tiny, sizeof(tiny)), -ENOBUFS);
 	CHECK_STR(tiny, "");
+	/* One value at a time, as the USB source fills a reading's variables. */
+	CHECK_INT(hidpdc_var_value(&v, HIDPDC_VAR_BATTERY_VOLTAGE, tiny, sizeof(tiny)), 5);
+	CHECK_STR(tiny, "13.43");
+	CHECK_INT(hidpdc_var_value(&v, HIDPDC_VAR_TIMER_SHUTDOWN, tiny, sizeof(tiny)), 2);
+	CHECK_STR(tiny, "-1");
+	CHECK_INT(hidpdc_var_value(&v, HIDPDC_VAR_OUTPUT_VOLTAGE, tiny, sizeof(tiny)), -ENOENT);
+	CHECK_INT(hidpdc_var_value(&v, HIDPDC_VAR_AC_PRESENT, tiny, sizeof(tiny)), -ENOENT);
+	CHECK_INT(hidpdc_var_value(&v, HIDPDC_VAR_BATTERY_VOLTAGE, tiny, 5), -ENOBUFS);
 	CHECK_INT(hidpdc_string_index(&m, &v, HIDPDC_STRING_PRODUCT), 2);
 	hid_desc_free(d);
 }

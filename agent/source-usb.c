@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * A watch on a UPS at this host's USB port (driver = "usb"): the device found
- * with sd-device and followed through hot-plug, its input reports acted on as
- * they come, its feature reports polled every poll-interval, and the values
- * fed to the monitor as a server's would be. An unplugged UPS is a failed
- * poll (COMMBAD); plugged in again, it is found again without a restart.
+ * A UPS at this host's USB port as a watch's source (driver = "usb"): the
+ * device found with sd-device and followed through hot-plug, its input
+ * reports acted on as they come, its feature reports polled every
+ * poll-interval, and the values fed to the monitor as a server's would be,
+ * with the variables a NUT driver would give (ups.status, the measurements,
+ * device.*). An unplugged UPS is a failed poll (COMMBAD); plugged in again,
+ * it is found again without a restart.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -16,31 +18,33 @@
 #include "hidraw.h"
 #include "hidups.h"
 #include "log.h"
+#include "source.h"
 #include "usbups.h"
 
-struct usb_watch {
-	struct watch *w;
+struct usb_source {
+	struct source source;
 	struct usbups_match match;
 	struct usbups_hotplug hotplug;
 	struct hidups *dev; /* NULL while no device is open */
 	char *syspath;	    /* of the open device */
 	sd_event_source *io;
-	uint64_t last_input; /* when an input report last carried values */
-	int logged[256];     /* per feature report: the error last logged, 0 = none */
-	char problem[256];   /* why no device is open, as last logged */
-	char state[64];	     /* for the status socket */
+	uint64_t last_input;   /* when an input report last carried values */
+	int logged[256];       /* per feature report: the error last logged, 0 = none */
+	char problem[256];     /* why no device is open, as last logged */
+	char state[64];	       /* for the status socket */
+	struct varlist device; /* of the open device: device.*, ups.vendorid, driver.name */
 };
 
-static void usb_poll(struct usb_watch *u);
+static void usb_poll(struct usb_source *u);
 
-static const char *name_of(const struct usb_watch *u)
+static const char *name_of(const struct usb_source *u)
 {
-	return u->w->ups->name;
+	return u->source.watch->ups->name;
 }
 
 /* A problem is logged when it changes, not at every poll: one line per outage. */
-static void usb_problem(struct usb_watch *u, int level, const char *fmt, ...) _printf_(3, 4);
-static void usb_problem(struct usb_watch *u, int level, const char *fmt, ...)
+static void usb_problem(struct usb_source *u, int level, const char *fmt, ...) _printf_(3, 4);
+static void usb_problem(struct usb_source *u, int level, const char *fmt, ...)
 {
 	char text[sizeof(u->problem)];
 	va_list ap;
@@ -54,8 +58,8 @@ static void usb_problem(struct usb_watch *u, int level, const char *fmt, ...)
 }
 
 /* A failed poll, said once while it lasts. */
-static void usb_fail(struct usb_watch *u, const char *fmt, ...) _printf_(2, 3);
-static void usb_fail(struct usb_watch *u, const char *fmt, ...)
+static void usb_fail(struct usb_source *u, const char *fmt, ...) _printf_(2, 3);
+static void usb_fail(struct usb_source *u, const char *fmt, ...)
 {
 	char text[sizeof(u->problem)];
 	va_list ap;
@@ -64,10 +68,10 @@ static void usb_fail(struct usb_watch *u, const char *fmt, ...)
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
 	usb_problem(u, LOG_WARNING, "%s", text);
-	watch_result(u->w, NULL, u->problem);
+	watch_result(u->source.watch, NULL, NULL, u->problem);
 }
 
-static void usb_close(struct usb_watch *u)
+static void usb_close(struct usb_source *u)
 {
 	u->io = sd_event_source_disable_unref(u->io);
 	u->dev = hidups_free(u->dev);
@@ -75,17 +79,18 @@ static void usb_close(struct usb_watch *u)
 	u->syspath = NULL;
 	u->last_input = 0;
 	memset(u->logged, 0, sizeof(u->logged));
+	varlist_clear(&u->device);
 	snprintf(u->state, sizeof(u->state), "no device");
 }
 
-static void usb_lost(struct usb_watch *u)
+static void usb_lost(struct usb_source *u)
 {
 	char node[64];
 
 	snprintf(node, sizeof(node), "%s", u->dev ? u->dev->node : "the UPS");
 	usb_close(u);
 	usb_problem(u, LOG_WARNING, "%s was unplugged", node);
-	watch_result(u->w, NULL, u->problem);
+	watch_result(u->source.watch, NULL, NULL, u->problem);
 }
 
 /* ---- values to the monitor ---------------------------------------------- */
@@ -98,10 +103,27 @@ static const char *number(char *buf, size_t size, const struct hidpdc_value *v)
 	return buf;
 }
 
-static void usb_feed(struct usb_watch *u)
+/* The measurements and timers, named and written as a NUT driver does. */
+static int usb_vars(const struct usb_source *u, const char *status, struct varlist *vars)
+{
+	int r = varlist_copy(vars, &u->device);
+
+	if (r >= 0)
+		r = varlist_set(vars, "ups.status", status);
+	for (enum hidpdc_var i = 0; r >= 0 && i < _HIDPDC_VAR_MAX; i++) {
+		char value[64];
+
+		if (hidpdc_var_value(&u->dev->vars, i, value, sizeof(value)) >= 0)
+			r = varlist_set(vars, hidpdc_var_name(i), value);
+	}
+	return r;
+}
+
+static void usb_feed(struct usb_source *u)
 {
 	const struct hidpdc_vars *v = &u->dev->vars;
 	char status[128], charge[32], runtime[32];
+	struct varlist vars = {0};
 	struct status_snapshot s;
 
 	if (hidups_status(u->dev, status, sizeof(status)) < 0)
@@ -115,11 +137,14 @@ static void usb_feed(struct usb_watch *u)
 		return;
 	}
 	u->problem[0] = '\0';
-	watch_result(u->w, &s, NULL);
+	/* A variable that finds no memory is left out: the monitor needs only s. */
+	(void)usb_vars(u, status, &vars);
+	watch_result(u->source.watch, &s, &vars, NULL);
+	varlist_clear(&vars);
 }
 
 /* Each report that starts or stops failing, once. */
-static void usb_log_reports(struct usb_watch *u)
+static void usb_log_reports(struct usb_source *u)
 {
 	const struct hidups *d = u->dev;
 
@@ -140,14 +165,15 @@ static void usb_log_reports(struct usb_watch *u)
 	}
 }
 
-static bool usb_input_recent(const struct usb_watch *u)
+static bool usb_input_recent(const struct usb_source *u)
 {
-	uint64_t now = agent_now(u->w->agent);
+	uint64_t now = agent_now(u->source.watch->agent);
 
-	return u->last_input > 0 && now - u->last_input <= 2 * u->w->agent->config->poll_interval;
+	return u->last_input > 0 &&
+	       now - u->last_input <= 2 * u->source.watch->agent->config->poll_interval;
 }
 
-static void usb_poll(struct usb_watch *u)
+static void usb_poll(struct usb_source *u)
 {
 	int r = hidups_poll(u->dev);
 
@@ -171,7 +197,7 @@ static void usb_poll(struct usb_watch *u)
 /* Interrupt reports are acted on at once, not at the next poll. */
 static int on_input(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 {
-	struct usb_watch *u = userdata;
+	struct usb_source *u = userdata;
 	int r = hidups_read_input(u->dev);
 
 	if (r == -ENODEV || (r == 0 && (revents & (EPOLLHUP | EPOLLERR)))) {
@@ -182,7 +208,7 @@ static int on_input(sd_event_source *s, int fd, uint32_t revents, void *userdata
 		log_debug("%s: %s: reading an input report: %s", name_of(u), u->dev->node,
 			  strerror(-r));
 	else if (r > 0) {
-		u->last_input = agent_now(u->w->agent);
+		u->last_input = agent_now(u->source.watch->agent);
 		usb_feed(u);
 	}
 	return 0;
@@ -190,7 +216,7 @@ static int on_input(sd_event_source *s, int fd, uint32_t revents, void *userdata
 
 /* ---- finding the device --------------------------------------------------- */
 
-static void usb_list_candidates(struct usb_watch *u, const struct usbups_dev *devs, size_t n)
+static void usb_list_candidates(struct usb_source *u, const struct usbups_dev *devs, size_t n)
 {
 	char list[sizeof(u->problem)];
 	size_t used = 0;
@@ -205,7 +231,29 @@ static void usb_list_candidates(struct usb_watch *u, const struct usbups_dev *de
 		    "%zu UPSes match (%s); pick one with vendor-id, product-id or serial", n, list);
 }
 
-static int usb_open(struct usb_watch *u, const struct usbups_dev *dev)
+/* What the device says it is, for every reading's variables; "" is not said. */
+static void usb_device_vars(struct usb_source *u, const struct usbups_dev *dev)
+{
+	const struct {
+		const char *name, *value;
+	} strings[] = {
+	    {"device.mfr", dev->mfr},
+	    {"device.model", dev->model},
+	    {"device.serial", dev->serial},
+	    {"driver.name", "upsagent-usb"},
+	};
+	char id[8];
+
+	for (size_t i = 0; i < ELEMENTSOF(strings); i++)
+		if (strings[i].value && strings[i].value[0])
+			(void)varlist_set(&u->device, strings[i].name, strings[i].value);
+	snprintf(id, sizeof(id), "%04x", dev->vendor);
+	(void)varlist_set(&u->device, "ups.vendorid", id);
+	snprintf(id, sizeof(id), "%04x", dev->product);
+	(void)varlist_set(&u->device, "ups.productid", id);
+}
+
+static int usb_open(struct usb_source *u, const struct usbups_dev *dev)
 {
 	char err[256] = "";
 	int r = hidups_open(dev->node, &u->dev, err, sizeof(err));
@@ -218,7 +266,8 @@ static int usb_open(struct usb_watch *u, const struct usbups_dev *dev)
 	if (r >= 0 && !(u->syspath = strdup(dev->syspath)))
 		r = -ENOMEM;
 	if (r >= 0)
-		r = sd_event_add_io(u->w->agent->event, &u->io, u->dev->fd, EPOLLIN, on_input, u);
+		r = sd_event_add_io(u->source.watch->agent->event, &u->io, u->dev->fd, EPOLLIN,
+				    on_input, u);
 	if (r < 0) {
 		if (!err[0])
 			snprintf(err, sizeof(err), "%s", strerror(-r));
@@ -226,6 +275,7 @@ static int usb_open(struct usb_watch *u, const struct usbups_dev *dev)
 		usb_problem(u, LOG_ERR, "%s: %s", dev->node, err);
 		return r;
 	}
+	usb_device_vars(u, dev);
 	snprintf(u->state, sizeof(u->state), "open %s", dev->node);
 	u->problem[0] = '\0';
 	/* sysfs has the USB strings; a device on another bus has its raw name. */
@@ -240,7 +290,7 @@ static int usb_open(struct usb_watch *u, const struct usbups_dev *dev)
  * Exactly one device must match: a guess could watch another host's UPS.
  * Returns whether one was opened, and so polled (its result already fed).
  */
-static bool usb_find(struct usb_watch *u)
+static bool usb_find(struct usb_source *u)
 {
 	struct usbups_dev *devs = NULL;
 	bool found = false;
@@ -265,7 +315,7 @@ static bool usb_find(struct usb_watch *u)
 
 static void on_hotplug(bool added, const char *syspath, void *userdata)
 {
-	struct usb_watch *u = userdata;
+	struct usb_source *u = userdata;
 
 	if (!added && u->syspath && strcmp(syspath, u->syspath) == 0)
 		usb_lost(u);
@@ -273,11 +323,16 @@ static void on_hotplug(bool added, const char *syspath, void *userdata)
 		(void)usb_find(u);
 }
 
-/* ---- the watch's side ------------------------------------------------------ */
+/* ---- the source's side ------------------------------------------------------ */
 
-void usb_watch_poll(struct watch *w)
+static struct usb_source *usb_of(struct source *s)
 {
-	struct usb_watch *u = w->usb;
+	return (struct usb_source *)s; /* source is the first member */
+}
+
+static void usb_source_poll(struct source *s)
+{
+	struct usb_source *u = usb_of(s);
 
 	if (u->dev) {
 		usb_poll(u);
@@ -285,44 +340,59 @@ void usb_watch_poll(struct watch *w)
 	}
 	/* A device the monitor missed (its node's permission fixed later) is found here. */
 	if (!usb_find(u))
-		watch_result(w, NULL, u->problem[0] ? u->problem : "no device");
+		watch_result(s->watch, NULL, NULL, u->problem[0] ? u->problem : "no device");
 }
 
-int usb_watch_start(struct watch *w)
+static int usb_start(struct source *s)
 {
-	const struct config_ups *c = w->ups;
-	struct usb_watch *u = calloc(1, sizeof(*u));
-	int r;
+	struct usb_source *u = usb_of(s);
+	int r = usbups_hotplug_start(&u->hotplug, s->watch->agent->event);
 
-	if (!u)
-		return log_error_errno(-ENOMEM, "%s: out of memory", c->name);
-	*u = (struct usb_watch){
-	    .w = w,
-	    .match = {.vendor = c->vendor_id, .product = c->product_id, .serial = c->serial},
-	    .hotplug = {.fn = on_hotplug, .userdata = u},
-	};
-	snprintf(u->state, sizeof(u->state), "no device");
-	w->usb = u;
-	r = usbups_hotplug_start(&u->hotplug, w->agent->event);
 	/* Without hot-plug the polls still find a device, only later. */
 	if (r < 0)
 		log_warning("%s: cannot follow USB hot-plug: %s; looking at every poll instead",
-			    c->name, strerror(-r));
+			    name_of(u), strerror(-r));
 	(void)usb_find(u);
 	return 0;
 }
 
-struct usb_watch *usb_watch_free(struct usb_watch *u)
+static void usb_free(struct source *s)
 {
-	if (!u)
-		return NULL;
+	struct usb_source *u = usb_of(s);
+
 	usbups_hotplug_stop(&u->hotplug);
 	usb_close(u);
 	free(u);
-	return NULL;
 }
 
-const char *usb_watch_state(const struct watch *w)
+static const char *usb_state(const struct source *s)
 {
-	return w->usb ? w->usb->state : "no device";
+	return ((const struct usb_source *)s)->state;
+}
+
+static const struct source_ops usb_ops = {
+    .start = usb_start,
+    .poll = usb_source_poll,
+    .state = usb_state,
+    .free = usb_free,
+    .says_failures = true,
+};
+
+int source_usb_new(struct watch *w, struct source **ret)
+{
+	const struct config_ups *c = w->ups;
+	struct usb_source *u = calloc(1, sizeof(*u));
+
+	if (!u)
+		return -ENOMEM;
+	*u = (struct usb_source){
+	    .source = {.ops = &usb_ops, .watch = w},
+	    .match = {.vendor = c->vendor_id, .product = c->product_id, .serial = c->serial},
+	    .hotplug = {.fn = on_hotplug, .userdata = u},
+	};
+	snprintf(u->state, sizeof(u->state), "no device");
+	/* A local UPS has no server and no primary to give time to set FSD. */
+	monitor_set_sole_login(&w->monitor, true);
+	*ret = &u->source;
+	return 0;
 }
