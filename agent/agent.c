@@ -9,6 +9,7 @@
 
 #include "agent.h"
 #include "gate.h"
+#include "serve.h"
 #include "log.h"
 
 #define DEADLINE_ACCURACY (10 * USEC_PER_MSEC)
@@ -281,6 +282,17 @@ static void agent_free_watches(struct agent *a)
 	a->n_watches = 0;
 }
 
+/* Whether the serve section shares u: a local UPS served is ours to FSD. */
+static bool agent_config_serves(const struct config *c, const struct config_ups *u)
+{
+	if (!c->serve || u->driver == CONFIG_DRIVER_NET)
+		return false;
+	for (char **n = c->serve->ups; *n; n++)
+		if (strcmp(*n, u->name) == 0)
+			return true;
+	return false;
+}
+
 static int agent_make_watches(struct agent *a)
 {
 	const struct config *c = a->config;
@@ -295,8 +307,11 @@ static int agent_make_watches(struct agent *a)
 		if (r < 0)
 			return r;
 		a->n_watches++;
+		/* Serving its UPS makes this host its primary, as upsmon primary on
+		 * upsd's host: FSD for the clients, then wait for them to log out. */
 		host_ups_init(&a->host_ups[i], c->ups[i].power_value,
-			      c->ups[i].role == CONFIG_ROLE_PRIMARY);
+			      c->ups[i].role == CONFIG_ROLE_PRIMARY ||
+				  agent_config_serves(c, &c->ups[i]));
 	}
 	return 0;
 }
@@ -363,6 +378,8 @@ static int agent_reload_config(struct agent *a)
 		agent_host_init(a);
 		r = agent_start_watches(a);
 	}
+	if (r >= 0)
+		r = server_apply(a); /* before the old watches go: it points at them */
 	for (size_t i = 0; i < n_old; i++)
 		watch_free(old[i]);
 	free(old);
@@ -455,6 +472,9 @@ static int agent_start(struct agent *a)
 	r = control_open(a);
 	if (r < 0)
 		return r;
+	r = server_open(a);
+	if (r < 0)
+		return r;
 	agent_log_start(a);
 	r = agent_start_watches(a);
 	if (r < 0)
@@ -468,6 +488,7 @@ static void agent_stop(struct agent *a)
 {
 	(void)sd_notify(0, "STOPPING=1");
 	control_close(a);
+	server_free(a);
 	a->stopping = true;
 	agent_free_watches(a);
 	gate_free_all(a->gates);

@@ -125,6 +125,7 @@ static void client_after_starttls(struct serve_client *c)
 static void client_lines(struct serve_client *c)
 {
 	while (!c->closing && !c->ss.want_starttls && c->out.len < SERVE_OUT_PAUSE) {
+		unsigned failures;
 		char *line;
 		size_t len;
 		int r = proto_reader_next(&c->in, &line, &len);
@@ -141,10 +142,15 @@ static void client_lines(struct serve_client *c)
 		}
 		client_arm_timer(c, c->srv->cfg->idle_timeout);
 		c->ss.login_changed = false;
+		failures = c->ss.auth_failures;
 		if (serve_handle(&c->ss, &serve_ops, c->srv, line, &c->out) < 0) {
 			client_close(c, "out of memory");
 			return;
 		}
+		if (c->ss.auth_failures != failures)
+			log_warning("serve: %s: authentication failed for user %s (%u of %u)",
+				    c->who, client_user(c), c->ss.auth_failures,
+				    SERVE_AUTH_FAILURES_MAX);
 		if (c->ss.login_changed)
 			serve_login_changed(c->srv, c);
 		if (c->out.overflow) {
@@ -361,6 +367,7 @@ static void client_teardown(struct serve_client *c)
 
 static void client_reap(struct serve_client *c)
 {
+	explicit_bzero(&c->in, sizeof(c->in)); /* it may still hold a PASSWORD line */
 	serve_session_done(&c->ss);
 	serve_out_done(&c->out);
 	free(c->login_ups);

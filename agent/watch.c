@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "agent.h"
+#include "serve.h"
 #include "log.h"
 #include "source.h"
 
@@ -352,7 +353,12 @@ void watch_send_fsd(struct watch *w)
 
 	if (ops->send_fsd)
 		ops->send_fsd(w->source);
-	else
+	else if (server_serves(w->agent, w)) {
+		/* Our own UPS, served: the FSD latch is ours, as upsd's is upsmon primary's. */
+		log_notice("%s: forced shutdown (FSD) set for the clients of this UPS",
+			   w->ups->name);
+		watch_latch_fsd(w);
+	} else
 		log_error("%s: cannot send FSD: no session", w->ups->name);
 }
 
@@ -362,6 +368,10 @@ void watch_query_numlogins(struct watch *w)
 
 	if (ops->query_numlogins)
 		ops->query_numlogins(w->source);
+	else if (server_serves(w->agent, w))
+		/* This host counts as one login, as a primary logged into upsd does.
+		 * Set now, read at the next host update: no recursion into it. */
+		w->agent->host_ups[w->index].numlogins = 1 + (int)server_logins(w->agent, w);
 }
 
 void watch_numlogins(struct watch *w, int n)

@@ -8,6 +8,7 @@
 #include <errno.h>
 
 #include "../agent/agent.h"
+#include "../agent/serve.h"
 #include "../agent/source.h"
 #include "macro.h"
 #include "sim.h"
@@ -49,6 +50,17 @@ int source_net_new(struct watch *w, struct source **ret)
 int source_usb_new(struct watch *w, struct source **ret)
 {
 	return -EOPNOTSUPP;
+}
+
+/* The server (agent/serve.c): nothing is served here. */
+bool server_serves(const struct agent *a, const struct watch *w)
+{
+	return false;
+}
+
+unsigned server_logins(const struct agent *a, const struct watch *w)
+{
+	return 0;
 }
 
 static void test_sim_vars_and_fsd(void)
