@@ -143,7 +143,9 @@ static void agent_act(struct agent *a, const struct host_action *act)
 	case HOST_ACTION_SEND_FSD:
 		/* FSD shuts every secondary of that UPS down for real. */
 		if (a->dry_run)
-			log_notice("%s: dry run: would send FSD %s", w->ups->name, w->ups->ups);
+			log_notice("%s: dry run: would %s", w->ups->name,
+				   w->ups->ups ? "send FSD to its server"
+					       : "set FSD for the clients of this UPS");
 		else
 			watch_send_fsd(w);
 		break;

@@ -199,13 +199,15 @@ static void client_pump(struct serve_client *c)
 		if (n == -EAGAIN)
 			break;
 		if (n <= 0) {
-			client_close(c, n == 0 ? NULL : "connection lost");
+			client_close(c, n == 0 ? "closed the connection without LOGOUT"
+					       : "connection lost");
 			return;
 		}
 	}
 	r = client_flush(c);
 	if (r < 0 && r != -EAGAIN) {
-		client_close(c, "connection lost");
+		/* After LOGOUT a client may close before it reads OK Goodbye. */
+		client_close(c, c->closing && c->ss.want_close ? NULL : "connection lost");
 		return;
 	}
 	if (r == 0 && c->closing) {
