@@ -8,11 +8,13 @@ answers its hidraw ioctls and writes its input reports."""
 import json
 import os
 import re
+import shutil
 import subprocess
 import time
 
 from agentfix import Agent, Hook, status, write
 from harness import SLOW, UPSAGENT, case, expect_ok, main, nutfix, workdir
+from logindmock import LogindMock
 
 D = workdir()
 FAKEUPS = os.environ['FAKEUPS']
@@ -386,6 +388,118 @@ def the_shutdown_hook_runs_killpower_for_a_power_off_only():
         assert res.returncode == 0 and res.stderr == '', (verb, res)
     with open(calls, encoding='utf-8') as f:
         assert f.read() == 'killpower\n'
+
+# ---------------------------------------------------------------- served to another host
+# Few-to-one, end to end: the USB UPS shared by this host's upsagent over TLS
+# 1.3 (port 401's protocol, on a free port); another upsagent watches it over
+# the network. OB LB on the USB UPS -> the serving host latches FSD -> the
+# remote powers off (its logind mock) and its login goes -> the serving host
+# powers off last, through its own logind mock.
+
+_certs = []
+
+
+def serve_certs():
+    if not _certs:
+        _certs.append(nutfix.Certs(os.path.join(D, 'certs')))
+    return _certs[0]
+
+
+def secret(name, text):
+    path = write(os.path.join(D, name), text + '\n')
+    os.chmod(path, 0o600)
+    return path
+
+
+def serving_config(port, pw):
+    key = os.path.join(D, 'server.key')
+    shutil.copyfile(serve_certs().server_key, key)
+    os.chmod(key, 0o600)
+    return write(os.path.join(D, 'serving.conf'), f'''
+poll-interval = 0.5
+dead-time = 15
+host-sync = 20
+final-delay = 0.5
+status-socket = "{D}/serving.sock"
+powerdown-flag = "{D}/serving.flag"
+ups local {{
+    driver = "usb"
+    vendor-id = "051d"
+}}
+serve {{
+    ups = {{"local"}}
+    listen = {{"127.0.0.1:{port}"}}
+    cert-file = "{serve_certs().server_cert}"
+    key-file = "{key}"
+    user "remote" {{ password-file = "{pw}" }}
+}}
+''')
+
+
+def remote_config(port, pw):
+    return write(os.path.join(D, 'remote.conf'), f'''
+poll-interval = 0.5
+dead-time = 2
+final-delay = 0
+status-socket = "{D}/remote.sock"
+powerdown-flag = "{D}/remote.flag"
+ups shared {{
+    server = "localhost"
+    port = {port}
+    ups = "local"
+    tls = "direct"
+    ca-file = "{serve_certs().ca}"
+    user = "remote"
+    password-file = "{pw}"
+}}
+''')
+
+
+@case
+def usb_ups_low_battery_reaches_the_remote_host_before_the_serving_host_powers_off():
+    port = nutfix.free_port()
+    pw = secret('remote.pw', 'remote-pass-5')
+    with FakeUPS() as fake, \
+            LogindMock(os.path.join(D, 'logind-serving')) as ls, \
+            LogindMock(os.path.join(D, 'logind-remote')) as lr:
+        env = fake.env()
+        env.update({k: v for k, v in ls.env().items() if k.startswith('DBUS_')})
+        with Agent(serving_config(port, pw), (), env=env) as s:
+            s.wait_log(rf'serve: listening on 127\.0\.0\.1:{port} \(TLS\)', 10)
+            s.wait_log(r'local: watching /dev/hidraw0: 051d:0002', 10)
+            with Agent(remote_config(port, pw), (), env=lr.env()) as r:
+                r.wait_log(r'shared: connected to localhost port .*TLS1\.3', 10)
+                s.wait_log(r'serve: remote@127\.0\.0\.1 port \d+ logged into local', 10)
+                got = expect_ok(nutfix.run([UPSAGENT, 'query', '--tls', 'direct', '--ca-file',
+                                            serve_certs().ca, f'local@localhost:{port}'])).stdout
+                print('# the served USB UPS, read over TLS 1.3 by upsagent query:')
+                print('\n'.join('#   ' + l for l in got.splitlines()))
+                assert 'device.model: Back-UPS ES 850G2' in got, got
+                assert 'driver.name: upsagent-usb' in got, got
+                fake.features(APC, ON_BATTERY)
+                fake.input(APC, '13 00')
+                r.wait_log(r'shared: .*\[ONBATT\]', 5)
+                fake.features(APC, LOW_BATTERY)
+                changed = time.monotonic()
+                fake.input(APC, '14 01 00')
+                t_fsd, _ = s.wait_log(r'local: forced shutdown \(FSD\) set for the clients', 5)
+                # What every client sees from now on: upsd's latch, FSD first.
+                st = expect_ok(nutfix.run([UPSAGENT, 'query', '--tls', 'direct', '--ca-file',
+                                           serve_certs().ca, f'local@localhost:{port}',
+                                           'ups.status'])).stdout.strip()
+                assert st.startswith('FSD OB'), st
+                t_remote = lr.wait_poweroff(10 * SLOW)
+                t_gone, line = s.wait_log(r'serve: remote@.* (logged out of|is gone)', 10)
+                t_serving = ls.wait_poweroff(10 * SLOW)
+                print(f'# low battery input report -> FSD latched {t_fsd - changed:.3f} s, '
+                      f'remote PowerOff {t_remote - changed:.3f} s, remote login gone '
+                      f'{t_gone - changed:.3f} s, serving host PowerOff '
+                      f'{t_serving - changed:.3f} s (final-delay 0.5, host-sync 20)')
+                assert t_remote < t_serving, (t_remote, t_serving)
+                assert t_gone <= t_serving, (t_gone, t_serving)
+                # The login's end, not host-sync, let the serving host go on.
+                assert t_serving - changed < 10, t_serving - changed
+                s.wait_log(r'no secondary is logged in any more', 5)
 
 
 if __name__ == '__main__':
