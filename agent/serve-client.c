@@ -199,12 +199,18 @@ static void client_pump(struct serve_client *c)
 		if (n == -EAGAIN)
 			break;
 		if (n <= 0) {
-			client_close(c, n == 0 ? "closed the connection without LOGOUT"
-					       : "connection lost");
+			char why[256];
+
+			snprintf(why, sizeof(why), "connection lost: %s",
+				 c->tls && tls_session_error(c->tls)[0] ? tls_session_error(c->tls)
+									: strerror((int)-n));
+			client_close(c, n == 0 ? "closed the connection without LOGOUT" : why);
 			return;
 		}
 	}
 	r = client_flush(c);
+	if (r < 0 && r != -EAGAIN && !(c->closing && c->ss.want_close))
+		log_debug("serve: %s: cannot send: %s", c->who, strerror(-r));
 	if (r < 0 && r != -EAGAIN) {
 		/* After LOGOUT a client may close before it reads OK Goodbye. */
 		client_close(c, c->closing && c->ss.want_close ? NULL : "connection lost");
@@ -321,8 +327,9 @@ int serve_client_new(struct server *srv, int fd, const struct sockaddr_storage *
 	srv->n_clients++;
 	r = sd_event_add_io(e, &c->io, fd, EPOLLIN, on_client_io, c);
 	if (r >= 0)
-		r = sd_event_add_time_relative(e, &c->timer, CLOCK_MONOTONIC, srv->cfg->idle_timeout,
-					       USEC_PER_SEC / 10, on_client_timer, c);
+		r = sd_event_add_time_relative(e, &c->timer, CLOCK_MONOTONIC,
+					       srv->cfg->idle_timeout, USEC_PER_SEC / 10,
+					       on_client_timer, c);
 	if (r >= 0 && mode == CONFIG_LISTEN_TLS)
 		r = client_start_tls(c);
 	if (r < 0) {

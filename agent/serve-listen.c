@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,6 +94,9 @@ static void listener_accept_one(struct serve_listener *l, int fd, struct sockadd
 			   srv->refused_full);
 		srv->refused_full = 0;
 	}
+	/* Replies are whole lines written at once: Nagle would only hold the
+	 * next one (and the STARTTLS handshake) for the peer's delayed ACK. */
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){1}, sizeof(int));
 	(void)serve_client_new(srv, fd, peer, l->mode);
 }
 
@@ -239,7 +243,8 @@ static bool wants_v6only(const struct config_serve *cfg, const struct config_lis
 	if (strcmp(li->address, "::") != 0)
 		return true;
 	for (size_t i = 0; i < cfg->n_listen; i++)
-		if (cfg->listen[i].port == li->port && strcmp(cfg->listen[i].address, "0.0.0.0") == 0)
+		if (cfg->listen[i].port == li->port &&
+		    strcmp(cfg->listen[i].address, "0.0.0.0") == 0)
 			return true;
 	return false;
 }

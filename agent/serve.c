@@ -129,8 +129,9 @@ static int ops_authenticate(void *ud, const char *user, const char *password, co
 	if (!u)
 		return -EACCES;
 	/* A certificate that names this user suffices; otherwise the password. */
-	ok = (cert_name && u->certificate_name && strcasecmp(u->certificate_name, cert_name) == 0) ||
-	     password_ok(u, password);
+	ok =
+	    (cert_name && u->certificate_name && strcasecmp(u->certificate_name, cert_name) == 0) ||
+	    password_ok(u, password);
 	if (!ok)
 		return -EACCES;
 	*ret = u->role == CONFIG_ROLE_PRIMARY ? SERVE_ROLE_PRIMARY : SERVE_ROLE_SECONDARY;
@@ -333,8 +334,8 @@ int server_apply(struct agent *a)
 	server_rebind_clients(srv);
 	if (server_needs_tls(srv->cfg, srv->socket_activated) &&
 	    server_load_creds(srv->cfg, &creds) >= 0) {
-		struct tls_creds **list = reallocarray(srv->retired, srv->n_retired + 1,
-						       sizeof(*list));
+		struct tls_creds **list =
+		    reallocarray(srv->retired, srv->n_retired + 1, sizeof(*list));
 
 		if (!list) {
 			tls_creds_free(creds);

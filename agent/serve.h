@@ -18,17 +18,18 @@
 #include "serveproto.h"
 #include "tls.h"
 
-#define SERVE_OUT_MAX	     (64 * 1024) /* a client's unsent replies; past it, it goes */
-#define SERVE_OUT_PAUSE	     (16 * 1024) /* stop reading a client's lines until it takes its replies */
-#define SERVE_ACCEPT_BURST   64		 /* accepts per wake-up: other work goes on under a flood */
-#define SERVE_STALE_MIN	     (15 * USEC_PER_SEC) /* upsd's MAXAGE */
+#define SERVE_OUT_MAX	   (64 * 1024) /* a client's unsent replies; past it, it goes */
+#define SERVE_OUT_PAUSE	   (16 * 1024) /* stop reading a client's lines until it takes its replies */
+#define SERVE_ACCEPT_BURST 64	       /* accepts per wake-up: other work goes on under a flood */
+#define SERVE_STALE_MIN	   (15 * USEC_PER_SEC) /* upsd's MAXAGE */
 
 struct server;
 
 struct serve_listener {
 	struct server *srv;
 	int fd;
-	bool owned; /* bound by us (closed on free); else systemd's (closed too: we were handed it) */
+	bool owned; /* bound by us (closed on free); else systemd's (closed too: we were handed it)
+		     */
 	enum config_listen_mode mode;
 	char name[INET6_ADDRSTRLEN + 16]; /* "[::]:401", for messages */
 	sd_event_source *io;
@@ -38,7 +39,7 @@ struct serve_client {
 	struct server *srv;
 	struct serve_client *prev, *next;
 	int fd;
-	char addr[INET6_ADDRSTRLEN]; /* the peer's address, for LIST CLIENT and logs */
+	char addr[INET6_ADDRSTRLEN];	 /* the peer's address, for LIST CLIENT and logs */
 	char who[INET6_ADDRSTRLEN + 16]; /* "192.0.2.5 port 40112" */
 	enum config_listen_mode mode;
 	struct tls_session *tls;

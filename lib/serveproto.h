@@ -16,7 +16,7 @@
 
 #include "varlist.h"
 
-#define SERVE_PROTOCOL_VERSION "1.3"
+#define SERVE_PROTOCOL_VERSION	"1.3"
 #define SERVE_AUTH_FAILURES_MAX 3 /* failed authentications before the session is closed */
 
 enum serve_role {
@@ -52,9 +52,9 @@ struct serve_ops {
 
 /* One client's protocol state. The caller sets the first block. */
 struct serve_session {
-	bool tls;	      /* the session runs under TLS now */
-	bool starttls_ok;     /* the listener offers STARTTLS */
-	bool plain_ok;	      /* plaintext allowed (loopback listener written so) */
+	bool tls;	       /* the session runs under TLS now */
+	bool starttls_ok;      /* the listener offers STARTTLS */
+	bool plain_ok;	       /* plaintext allowed (loopback listener written so) */
 	const char *cert_name; /* the verified client certificate's name, or NULL */
 
 	char *username, *password; /* as given; the password is wiped by serve_session_done() */

@@ -104,9 +104,9 @@ int tls_server_creds_new(const struct tls_server_options *o, struct tls_creds **
 	if (r >= 0)
 		r = creds_load_server(c, o, err, errlen);
 	/* trust: whether client certificates are asked for ("" = no, "require" or "request") */
-	if (r >= 0 && !(c->trust = strdup(!o->client_ca_file	     ? ""
-					   : o->client_cert_required ? "require"
-								     : "request")))
+	if (r >= 0 && !(c->trust = strdup(!o->client_ca_file	    ? ""
+					  : o->client_cert_required ? "require"
+								    : "request")))
 		r = -ENOMEM;
 	if (r < 0) {
 		tls_creds_free(c);
@@ -175,7 +175,8 @@ static int server_handshake_error(struct tls_session *s, int r)
 				     "the client offered no TLS version and cipher suite we accept "
 				     "(%s): this listener requires %s",
 				     gnutls_strerror(r),
-				     s->min == TLS_VERSION_1_3 ? "TLS 1.3" : "TLS 1.3 or RFC 9325 TLS 1.2");
+				     s->min == TLS_VERSION_1_3 ? "TLS 1.3"
+							       : "TLS 1.3 or RFC 9325 TLS 1.2");
 	case GNUTLS_E_PREMATURE_TERMINATION:
 	case GNUTLS_E_PULL_ERROR:
 	case GNUTLS_E_PUSH_ERROR:

@@ -65,7 +65,7 @@ int varlist_set(struct varlist *l, const char *name, const char *value)
 		return -ENOMEM;
 	}
 	memmove(&l->v[i + 1], &l->v[i], (l->n - i) * sizeof(l->v[0]));
-	l->v[i] = (struct var){ .name = n, .value = v };
+	l->v[i] = (struct var){.name = n, .value = v};
 	l->n++;
 	return 0;
 }
@@ -103,7 +103,7 @@ void varlist_clear(struct varlist *l)
 		free(l->v[i].value);
 	}
 	free(l->v);
-	*l = (struct varlist){ 0 };
+	*l = (struct varlist){0};
 }
 
 int varlist_copy(struct varlist *dst, const struct varlist *src)
