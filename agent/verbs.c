@@ -114,7 +114,17 @@ int verb_check_config(int argc, char **argv)
 	r = config_load_secrets(v.config, check_secrets(), &c);
 	if (r < 0)
 		return 1;
-	printf("%s: configuration OK (%zu UPS)\n", v.config, c->n_ups);
+	printf("%s: configuration OK (%zu UPS", v.config, c->n_ups);
+	if (c->serve) {
+		size_t n = 0;
+
+		while (c->serve->ups[n])
+			n++;
+		/* Under systemd the ports come from upsagent.socket, whatever listen says. */
+		printf("; serving %zu of them, %zu listener(s) or upsagent.socket", n,
+		       c->serve->n_listen);
+	}
+	printf(")\n");
 	config_free(c);
 	return 0;
 }

@@ -30,6 +30,8 @@ import time
 import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'fixture'))
+import nutfix  # noqa: E402  (certificates for the served UPS)
 from container import (SKIP, Container, FixtureError, Skip, cached_root, check_machine,  # noqa: E402
                        prefetch_roots, wait_for)
 
@@ -55,6 +57,16 @@ ups desk {
 '''
 BROKEN_CONF = UPSAGENT_CONF.replace('poll-interval = 2', 'poll-interval = "soon"')  # line 2
 CREDENTIAL_DROPIN = '[Service]\nLoadCredential=ups1.pw:/etc/upsagent/ups1.pw\n'
+# Sharing ups1 (issue 12): port 401 from upsagent.socket, the key as a credential.
+SERVE_CONF = UPSAGENT_CONF + '''serve {
+    ups = {"ups1"}
+    cert-file = "/etc/upsagent/server.crt"
+    key-file = "${CREDENTIALS_DIRECTORY}/server.key"
+    user "remote" { password-file = "${CREDENTIALS_DIRECTORY}/remote.pw" }
+}
+'''
+SERVE_DROPIN = ('[Service]\nLoadCredential=server.key:/etc/upsagent/server.key\n'
+                'LoadCredential=remote.pw:/etc/upsagent/remote.pw\n')
 
 NUT_FILES = {
     '/etc/nut/nut.conf': ('MODE=netserver\n', 0o640),
@@ -271,6 +283,48 @@ class Run:
         assert ours == 's "yes"', ours
         assert other != 's "yes"', other
 
+    def serve_port_401(self):
+        """The served UPS on port 401: systemd binds it (upsagent.socket), the
+        daemon stays unprivileged, a client reads it over TLS 1.3 with no port
+        given, and the unit's exposure stays low. Then back to no serving."""
+        certs = nutfix.Certs(os.path.join(self.c.dir, 'certs'))
+        with open(certs.server_cert, encoding='utf-8') as f:
+            self.c.write('/etc/upsagent/server.crt', f.read())
+        with open(certs.server_key, encoding='utf-8') as f:
+            self.c.write('/etc/upsagent/server.key', f.read(), 0o600)
+        with open(certs.ca, encoding='utf-8') as f:
+            self.c.write('/etc/upsagent/ca.pem', f.read())
+        self.c.write('/etc/upsagent/remote.pw', 'remote-pw-3f1\n', 0o600)
+        self.c.write('/etc/systemd/system/upsagent.service.d/serve.conf', SERVE_DROPIN)
+        self.c.write('/etc/upsagent.conf', SERVE_CONF)
+        self.c.ok('systemctl daemon-reload')
+        mark = self.c.journal_lines('upsagent')
+        self.c.ok('systemctl enable --now upsagent.socket && systemctl restart upsagent')
+        wait_for(self.status_text, 20, 'the unit back up, serving')
+        text = self.c.journal_since('upsagent', mark)
+        assert re.search(r'serve: listening on \[::\]:401 \(TLS\), from systemd', text), text
+        self.unprivileged()
+        q = ('upsagent query --tls direct --ca-file /etc/upsagent/ca.pem --user remote '
+             '--password-file /etc/upsagent/remote.pw ups1@localhost')
+        out = wait_for(lambda: (lambda r: r.stdout if r.returncode == 0 else None)(
+            self.c.sh(q)), 20, 'ups1 read over port 401')
+        self.note(f'$ {q}\n{out}')
+        assert re.search(r'^ups\.status: OL$', out, re.M), out
+        # The daemon has no capability (above), yet port 401 answers: systemd bound it.
+        sock = self.c.unit('upsagent.socket', 'ActiveState', 'Listen')
+        self.note(str(sock))
+        assert sock['ActiveState'] == 'active' and '401' in sock['Listen'], sock
+        sec = self.c.ok('systemd-analyze security upsagent.service --no-pager | tail -n 1')
+        self.note(sec)
+        level = float(re.search(r'([0-9.]+)', sec.split(':', 1)[1]).group(1))
+        assert level <= 2.0, sec
+        # Back to the plain configuration for the proofs that follow.
+        self.c.ok('systemctl disable --now upsagent.socket')
+        os.unlink(self.c.path('/etc/systemd/system/upsagent.service.d/serve.conf'))
+        self.c.write('/etc/upsagent.conf', UPSAGENT_CONF)
+        self.c.ok('systemctl daemon-reload && systemctl restart upsagent')
+        wait_for(self.status_text, 20, 'the unit back up, not serving')
+
     def reload_broken(self):
         pid = self.main_pid()
         mark = self.c.journal_lines('upsagent')
@@ -391,6 +445,7 @@ PROOFS = [
     ('status_as_root', 'upsagent status as root'),
     ('check_config_while_running', 'upsagent check-config /etc/upsagent.conf as root checks the credential'),
     ('polkit_power_off', 'polkit: CanPowerOff yes for upsagent only'),
+    ('serve_port_401', 'serving ups1 on port 401 from upsagent.socket, unprivileged, exposure <= 2.0'),
     ('reload_broken', 'reload of a broken file fails visibly, keeps the running config'),
     ('watchdog', 'the watchdog restarts a SIGSTOPped daemon'),
     ('broken_at_start', 'broken file at start: failed (78), no restart loop'),
