@@ -907,6 +907,47 @@ def _try_netver(port):
 # ---------------------------------------------------------------- units
 
 @case
+def reload_keeps_clients_and_can_stop_and_start_serving():
+    """SIGHUP with a changed serve section: a logged-in client stays logged in
+    (its UPS is still served) and a user added by the reload can log in; a
+    file without serve closes the listeners and the clients; the section back
+    serves again on the same ports."""
+    import signal
+    with Server('reload') as srv:
+        srv.wait_listening()
+        conf = open(srv.conf, encoding='utf-8').read()
+        PASSWORDS['monlate'] = 'late-' + os.urandom(6).hex()
+        added = conf.replace('serve {\n', 'serve {\n    user "monlate" { password-file = '
+                             f'"{password_file("monlate")}" }}\n', 1)
+        with Nut(srv.tls_port, 'tls') as kept:
+            kept.login('monsecondary')
+            write(srv.conf, added)
+            mark = time.monotonic()
+            os.kill(srv.pid(), signal.SIGHUP)
+            srv.agent.wait_log(r'reloaded ', 10, since=mark)
+            assert kept.cmd('GET NUMLOGINS ups1') == 'NUMLOGINS ups1 1'
+            with Nut(srv.tls_port, 'tls') as late:
+                late.login('monlate')
+                assert late.cmd('GET NUMLOGINS ups1') == 'NUMLOGINS ups1 2'
+            # Without the serve section: nothing listens, the clients go.
+            write(srv.conf, conf[:conf.index('serve {')])
+            mark = time.monotonic()
+            os.kill(srv.pid(), signal.SIGHUP)
+            srv.agent.wait_log(r'serve: the serve section is gone', 10, since=mark)
+            kept.closed_within(5 * SLOW)
+        try:
+            socket.create_connection(('127.0.0.1', srv.tls_port), timeout=2).close()
+            raise AssertionError('still listening after serve was removed')
+        except ConnectionRefusedError:
+            pass
+        write(srv.conf, conf)
+        mark = time.monotonic()
+        os.kill(srv.pid(), signal.SIGHUP)
+        srv.agent.wait_log(rf'serve: listening on 127\.0\.0\.1:{srv.tls_port}\b', 10, since=mark)
+        assert status_of(srv.tls_port).startswith('VAR ups1 ups.status "OL'), 'not serving again'
+
+
+@case
 def socket_unit_is_valid():
     unit = os.path.join(TOP, 'etc', 'upsagent.socket')
     assert os.path.exists(unit), unit
