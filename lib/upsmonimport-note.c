@@ -34,10 +34,12 @@ static void echo_line(FILE *f, const struct upsmonconf_line *l)
 {
 	bool monitor = strcmp(l->words[0], "MONITOR") == 0;
 	/* Where the password is, and from where nothing is copied: in a
-	 * MONITOR line with a word too many or too few, any word may be it. */
+	 * MONITOR line with a word too many or too few, any word after the
+	 * system may be it (the fuzzer found one echoed from the third word). */
 	bool certident = strcmp(l->words[0], "CERTIDENT") == 0;
-	size_t secret = monitor ? 4 : certident ? 2 : SIZE_MAX;
-	size_t end = (monitor && l->n_words != 6) || certident ? secret : l->n_words;
+	bool broken = monitor && l->n_words != 6;
+	size_t secret = broken ? 2 : monitor ? 4 : certident ? 2 : SIZE_MAX;
+	size_t end = broken || certident ? secret : l->n_words;
 
 	if (!known_directive(l->words[0])) {
 		fprintf(f, "%s ... (the rest is not copied: it may hold a password)", l->words[0]);
