@@ -53,6 +53,10 @@ struct conn {
 
 uint64_t conn_now(struct conn *c);
 void conn_teardown(struct conn *c);
+/* Freed while LOGOUT is still queued (the daemon stops right after the
+ * power-off, or in a dry run): send what can go now, and TLS close, so that
+ * a primary waiting on NUMLOGINS sees a LOGOUT rather than a lost client. */
+void conn_io_last_words(struct conn *c);
 void conn_end(struct conn *c, int error, const char *fmt, ...) _printf_(3, 4);
 int conn_request(struct conn *c, enum request_kind kind, size_t n, const char *const *words,
 		 conn_reply_fn fn, void *userdata);

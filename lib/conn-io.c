@@ -268,6 +268,17 @@ static int flush_out(struct conn *c)
 	return 0;
 }
 
+void conn_io_last_words(struct conn *c)
+{
+	/* One try, never a wait: the socket is non-blocking, and a server
+	 * that is gone costs nothing. */
+	if (c->fd < 0 || c->state != CONN_CLOSING)
+		return;
+	(void)flush_out(c);
+	if (c->tls && c->out_len == 0)
+		tls_session_bye(c->tls);
+}
+
 static int out_append(struct conn *c, const char *line, size_t len)
 {
 	if (c->out_len + len > CONN_MAX_OUT)

@@ -162,6 +162,7 @@ uint64_t conn_now(struct conn *c)
 /* Closes the socket and drops every source; requests stay queued. */
 void conn_teardown(struct conn *c)
 {
+	conn_io_last_words(c);
 	c->generation++;
 	c->io = sd_event_source_disable_unref(c->io);
 	c->timer = sd_event_source_disable_unref(c->timer);
