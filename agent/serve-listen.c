@@ -280,12 +280,12 @@ static int listener_bind(struct server *srv, const struct config_listen *li)
 	if (r < 0) {
 		if (fd >= 0)
 			close(fd);
-		return log_error_errno(r, "serve: cannot listen on %s port %s: %s%s", li->address,
-				       port, strerror(-r),
-				       r == -EACCES && li->port < 1024
-					   ? " (ports below 1024 come from the socket unit: "
-					     "systemctl enable --now upsagent.socket)"
-					   : "");
+		return log_error_errno(
+		    r, "serve: cannot listen on %s port %s: %s%s", li->address, port, strerror(-r),
+		    r == -EACCES && li->port < 1024
+			? " (ports below 1024 come from the socket unit: "
+			  "systemctl stop upsagent, enable --now upsagent.socket, start upsagent)"
+			: "");
 	}
 	return listener_add(srv, fd, true, li->mode);
 }
