@@ -15,12 +15,14 @@
 static bool known_directive(const char *d)
 {
 	static const char *const known[] = {
-	    "MONITOR",	 "MINSUPPLIES", "SHUTDOWNCMD", "NOTIFYCMD", "NOTIFYFLAG", "NOTIFYMSG",
-	    "POLLFREQ",	 "POLLFREQALERT", "DEADTIME",  "HOSTSYNC",  "FINALDELAY", "POWERDOWNFLAG",
-	    "NOCOMMWARNTIME", "RBWARNTIME", "OFFDURATION", "OBLBDURATION", "CERTPATH", "CERTIDENT",
-	    "CERTHOST",	 "CERTVERIFY",	"FORCESSL",    "RUN_AS_USER", "SHUTDOWNEXIT",
-	    "POLLFAIL_LOG_THROTTLE_MAX", "DEBUG_MIN", "ALARMCRITICAL", "AT", "CMDSCRIPT",
-	    "PIPEFN",	 "LOCKFN",
+	    "MONITOR",	      "MINSUPPLIES",   "SHUTDOWNCMD",  "NOTIFYCMD",
+	    "NOTIFYFLAG",     "NOTIFYMSG",     "POLLFREQ",     "POLLFREQALERT",
+	    "DEADTIME",	      "HOSTSYNC",      "FINALDELAY",   "POWERDOWNFLAG",
+	    "NOCOMMWARNTIME", "RBWARNTIME",    "OFFDURATION",  "OBLBDURATION",
+	    "CERTPATH",	      "CERTIDENT",     "CERTHOST",     "CERTVERIFY",
+	    "FORCESSL",	      "RUN_AS_USER",   "SHUTDOWNEXIT", "POLLFAIL_LOG_THROTTLE_MAX",
+	    "DEBUG_MIN",      "ALARMCRITICAL", "AT",	       "CMDSCRIPT",
+	    "PIPEFN",	      "LOCKFN",
 	};
 
 	for (size_t i = 0; i < ELEMENTSOF(known); i++)
@@ -29,8 +31,45 @@ static bool known_directive(const char *d)
 	return false;
 }
 
+/* Whether w is, or holds, the password of a MONITOR line of conf (a well-formed line's; those of
+ * 8 bytes or more inside a longer word too): a password pasted into another
+ * directive is masked there as well. */
+static bool holds_password(const struct upsmonconf *conf, const char *w)
+{
+	for (size_t i = 0; conf && i < conf->n_lines; i++) {
+		const struct upsmonconf_line *m = &conf->lines[i];
+		const char *pw;
+
+		if (strcmp(m->words[0], "MONITOR") != 0 || m->n_words != 6)
+			continue;
+		pw = m->words[4];
+		if (*pw && (strcmp(w, pw) == 0 || (strlen(pw) >= 8 && strstr(w, pw))))
+			return true;
+	}
+	return false;
+}
+
+/* Overwrites, in place, every copy of a MONITOR password of conf (of 6 bytes
+ * or more: shorter ones are any common word) in a note's text, which may
+ * quote any word of any line (a directive name, a bad value). */
+static void mask_passwords(const struct upsmonconf *conf, char *text)
+{
+	for (size_t i = 0; conf && text && i < conf->n_lines; i++) {
+		const struct upsmonconf_line *m = &conf->lines[i];
+		size_t len;
+
+		if (strcmp(m->words[0], "MONITOR") != 0 || m->n_words != 6)
+			continue;
+		len = strlen(m->words[4]);
+		if (len < 6)
+			continue;
+		for (char *p = strstr(text, m->words[4]); p; p = strstr(p + len, m->words[4]))
+			memset(p, '*', len);
+	}
+}
+
 /* The line as written, quoted where needed, with its secret masked. */
-static void echo_line(FILE *f, const struct upsmonconf_line *l)
+static void echo_line(FILE *f, const struct upsmonconf *conf, const struct upsmonconf_line *l)
 {
 	bool monitor = strcmp(l->words[0], "MONITOR") == 0;
 	/* Where the password is, and from where nothing is copied: in a
@@ -48,7 +87,9 @@ static void echo_line(FILE *f, const struct upsmonconf_line *l)
 	if (end < l->n_words)
 		secret = end;
 	for (size_t i = 0; i < l->n_words && i <= end; i++) {
-		const char *w = i == secret ? "********" : l->words[i];
+		const char *w = i == secret || (i > 0 && holds_password(conf, l->words[i]))
+				    ? "********"
+				    : l->words[i];
 		bool quote = !*w || strpbrk(w, " \t#\"\\");
 
 		fputs(i ? " " : "", f);
@@ -63,7 +104,7 @@ static void echo_line(FILE *f, const struct upsmonconf_line *l)
 	}
 }
 
-static char *echo_text(const struct upsmonconf_line *l)
+static char *echo_text(const struct upsmonconf *conf, const struct upsmonconf_line *l)
 {
 	char *text = NULL;
 	size_t len = 0;
@@ -71,30 +112,36 @@ static char *echo_text(const struct upsmonconf_line *l)
 
 	if (!f)
 		return NULL;
-	echo_line(f, l);
+	echo_line(f, conf, l);
 	if (fclose(f) != 0) {
 		free(text);
 		return NULL;
 	}
+	mask_passwords(conf, text);
 	return text;
 }
 
 static void um_vcomment(struct um *m, const char *file, unsigned line,
-			const struct upsmonconf_line *l, const char *fmt, va_list ap) _printf_(5, 0);
+			const struct upsmonconf_line *l, const char *fmt, va_list ap)
+    _printf_(5, 0);
 static void um_vcomment(struct um *m, const char *file, unsigned line,
 			const struct upsmonconf_line *l, const char *fmt, va_list ap)
 {
 	_cleanup_free_ char *text = NULL;
 	struct upsmon_import *res = m->res;
 
-	if (vasprintf(&text, fmt, ap) < 0 ||
+	if (vasprintf(&text, fmt, ap) >= 0)
+		mask_passwords(m->in->conf, text);
+	else
+		text = NULL;
+	if (!text ||
 	    upsmon_note_add(&res->notes, &res->n_notes, file, l ? l->line : line, "%s", text) < 0 ||
-	    (l && !(res->notes[res->n_notes - 1].echo = echo_text(l))))
+	    (l && !(res->notes[res->n_notes - 1].echo = echo_text(m->in->conf, l))))
 		m->error = -ENOMEM;
 }
 
 int um_comment(struct um *m, const struct upsmonconf *file, const struct upsmonconf_line *l,
-		const char *fmt, ...)
+	       const char *fmt, ...)
 {
 	va_list ap;
 

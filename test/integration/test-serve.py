@@ -88,7 +88,7 @@ class Server:
 
     def __init__(self, name, script=('0 OL charge=100 runtime=3600',), serve_extra='',
                  max_clients=1100, host_sync=20, users=None, listen=None, prefix=(),
-                 args=('--dry-run',), env=None):
+                 args=('--dry-run',), env=None, allow='127.0.0.0/8'):
         self.name = name
         self.tls_port, self.starttls_port, self.plain_port = (
             nutfix.free_port(), nutfix.free_port(), nutfix.free_port())
@@ -114,7 +114,7 @@ serve {{
     ups = {{"ups1"}}
 {listen}    cert-file = "{CERTS.server_cert}"
     key-file = "{CERTS.server_key}"
-    allow = {{"127.0.0.0/8"}}
+    allow = {{"{allow}"}}
     max-clients = {max_clients}
     handshake-timeout = {HANDSHAKE_TIMEOUT}
     idle-timeout = {IDLE_TIMEOUT}
@@ -916,9 +916,10 @@ def reload_keeps_clients_and_can_stop_and_start_serving():
     with Server('reload') as srv:
         srv.wait_listening()
         conf = open(srv.conf, encoding='utf-8').read()
-        PASSWORDS['monlate'] = 'late-' + os.urandom(6).hex()
+        late_pw = 'late-' + os.urandom(6).hex()
+        late_file = write(os.path.join(D, 'monlate.pw'), late_pw + '\n')
         added = conf.replace('serve {\n', 'serve {\n    user "monlate" { password-file = '
-                             f'"{password_file("monlate")}" }}\n', 1)
+                             f'"{late_file}" }}\n', 1)
         with Nut(srv.tls_port, 'tls') as kept:
             kept.login('monsecondary')
             write(srv.conf, added)
@@ -927,7 +928,7 @@ def reload_keeps_clients_and_can_stop_and_start_serving():
             srv.agent.wait_log(r'reloaded ', 10, since=mark)
             assert kept.cmd('GET NUMLOGINS ups1') == 'NUMLOGINS ups1 1'
             with Nut(srv.tls_port, 'tls') as late:
-                late.login('monlate')
+                late.login('monlate', password=late_pw)
                 assert late.cmd('GET NUMLOGINS ups1') == 'NUMLOGINS ups1 2'
             # Without the serve section: nothing listens, the clients go.
             write(srv.conf, conf[:conf.index('serve {')])
@@ -945,6 +946,21 @@ def reload_keeps_clients_and_can_stop_and_start_serving():
         os.kill(srv.pid(), signal.SIGHUP)
         srv.agent.wait_log(rf'serve: listening on 127\.0\.0\.1:{srv.tls_port}\b', 10, since=mark)
         assert status_of(srv.tls_port).startswith('VAR ups1 ups.status "OL'), 'not serving again'
+
+
+@case
+def clients_outside_allow_are_closed_before_a_byte():
+    """allow = {"10.0.0.0/8"}: a loopback client is closed at accept, on every
+    listener, before any TLS or protocol byte; the server goes on."""
+    with Server('allow', allow='10.0.0.0/8') as srv:
+        srv.wait_listening()
+        for port in (srv.tls_port, srv.starttls_port, srv.plain_port):
+            raw = socket.create_connection(('127.0.0.1', port), timeout=5)
+            raw.sendall(b'VER\n')
+            data, t = drain(raw, 5 * SLOW)
+            raw.close()
+            assert data == b'', (port, data)
+            say(f'port {port}: closed after {t:.3f} s, nothing sent back')
 
 
 @case

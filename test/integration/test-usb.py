@@ -10,11 +10,15 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import time
 
 from agentfix import Agent, Hook, status, write
 from harness import SLOW, UPSAGENT, case, expect_ok, main, nutfix, workdir
 from logindmock import LogindMock
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'bench'))
+import benchlib  # noqa: E402  (NUT's upsmon in a private /run/nut, FifoClock)
 
 D = workdir()
 FAKEUPS = os.environ['FAKEUPS']
@@ -411,7 +415,7 @@ def secret(name, text):
     return path
 
 
-def serving_config(port, pw):
+def serving_config(port, sport, pw):
     key = os.path.join(D, 'server.key')
     shutil.copyfile(serve_certs().server_key, key)
     os.chmod(key, 0o600)
@@ -429,6 +433,7 @@ ups local {{
 serve {{
     ups = {{"local"}}
     listen = {{"127.0.0.1:{port}"}}
+    listen-starttls = {{"127.0.0.1:{sport}"}}
     cert-file = "{serve_certs().server_cert}"
     key-file = "{key}"
     user "remote" {{ password-file = "{pw}" }}
@@ -456,50 +461,77 @@ ups shared {{
 
 
 @case
-def usb_ups_low_battery_reaches_the_remote_host_before_the_serving_host_powers_off():
-    port = nutfix.free_port()
+def usb_ups_low_battery_reaches_the_remote_hosts_before_the_serving_host_powers_off():
+    """The remote hosts: an upsagent (direct TLS 1.3) and NUT's upsmon 2.8.0
+    (STARTTLS, FORCESSL and CERTVERIFY on, its NSS database trusting our CA)."""
+    port, sport = nutfix.free_port(), nutfix.free_port()
     pw = secret('remote.pw', 'remote-pass-5')
+    fifo = benchlib.FifoClock(os.path.join(D, 'usb-serve.fifo'))
     with FakeUPS() as fake, \
             LogindMock(os.path.join(D, 'logind-serving')) as ls, \
             LogindMock(os.path.join(D, 'logind-remote')) as lr:
         env = fake.env()
         env.update({k: v for k, v in ls.env().items() if k.startswith('DBUS_')})
-        with Agent(serving_config(port, pw), (), env=env) as s:
+        with Agent(serving_config(port, sport, pw), (), env=env) as s:
             s.wait_log(rf'serve: listening on 127\.0\.0\.1:{port} \(TLS\)', 10)
             s.wait_log(r'local: watching /dev/hidraw0: 051d:0002', 10)
-            with Agent(remote_config(port, pw), (), env=lr.env()) as r:
-                r.wait_log(r'shared: connected to localhost port .*TLS1\.3', 10)
+            upsmon = benchlib.Upsmon(os.path.join(D, 'usb-upsmon'),
+                                     [(f'local@127.0.0.1:{sport}', 1, 'remote',
+                                       'remote-pass-5', 'secondary')],
+                                     serve_certs(), pollfreq=1, hostsync=5, deadtime=3,
+                                     fifo=fifo.path)
+            try:
                 s.wait_log(r'serve: remote@127\.0\.0\.1 port \d+ logged into local', 10)
-                got = expect_ok(nutfix.run([UPSAGENT, 'query', '--tls', 'direct', '--ca-file',
-                                            serve_certs().ca, f'local@localhost:{port}'])).stdout
-                print('# the served USB UPS, read over TLS 1.3 by upsagent query:')
-                print('\n'.join('#   ' + l for l in got.splitlines()))
-                assert 'device.model: Back-UPS ES 850G2' in got, got
-                assert 'driver.name: upsagent-usb' in got, got
-                fake.features(APC, ON_BATTERY)
-                fake.input(APC, '13 00')
-                r.wait_log(r'shared: .*\[ONBATT\]', 5)
-                fake.features(APC, LOW_BATTERY)
-                changed = time.monotonic()
-                fake.input(APC, '14 01 00')
-                t_fsd, _ = s.wait_log(r'local: forced shutdown \(FSD\) set for the clients', 5)
-                # What every client sees from now on: upsd's latch, FSD first.
-                st = expect_ok(nutfix.run([UPSAGENT, 'query', '--tls', 'direct', '--ca-file',
-                                           serve_certs().ca, f'local@localhost:{port}',
-                                           'ups.status'])).stdout.strip()
-                assert st.startswith('FSD OB'), st
-                t_remote = lr.wait_poweroff(10 * SLOW)
-                t_gone, line = s.wait_log(r'serve: remote@.* (logged out of|is gone)', 10)
-                t_serving = ls.wait_poweroff(10 * SLOW)
-                print(f'# low battery input report -> FSD latched {t_fsd - changed:.3f} s, '
-                      f'remote PowerOff {t_remote - changed:.3f} s, remote login gone '
-                      f'{t_gone - changed:.3f} s, serving host PowerOff '
-                      f'{t_serving - changed:.3f} s (final-delay 0.5, host-sync 20)')
-                assert t_remote < t_serving, (t_remote, t_serving)
-                assert t_gone <= t_serving, (t_gone, t_serving)
-                # The login's end, not host-sync, let the serving host go on.
-                assert t_serving - changed < 10, t_serving - changed
-                s.wait_log(r'no secondary is logged in any more', 5)
+                round_trip(s, fake, ls, lr, port, pw, fifo)
+            finally:
+                upsmon.stop()
+                fifo.close()
+
+
+def round_trip(s, fake, ls, lr, port, pw, fifo):
+    """Both remote hosts logged in; OB LB on the USB UPS; who powers off when."""
+    with Agent(remote_config(port, pw), (), env=lr.env()) as r:
+        r.wait_log(r'shared: connected to localhost port .*TLS1\.3', 10)
+        nutfix.wait_for(lambda: len(s.matching(r'serve: remote@.* logged into local')) >= 2,
+                        10 * SLOW, 'upsmon and the remote upsagent logged in')
+        got = expect_ok(nutfix.run([UPSAGENT, 'query', '--tls', 'direct', '--ca-file',
+                                    serve_certs().ca, f'local@localhost:{port}'])).stdout
+        print('# the served USB UPS, read over TLS 1.3 by upsagent query:')
+        print('\n'.join('#   ' + l for l in got.splitlines()))
+        assert 'device.model: Back-UPS ES 850G2' in got, got
+        assert 'driver.name: upsagent-usb' in got, got
+        fake.features(APC, ON_BATTERY)
+        fake.input(APC, '13 00')
+        r.wait_log(r'shared: .*\[ONBATT\]', 5)
+        fake.features(APC, LOW_BATTERY)
+        changed = time.monotonic()
+        fake.input(APC, '14 01 00')
+        t_fsd, _ = s.wait_log(r'local: forced shutdown \(FSD\) set for the clients', 5)
+        # What every client sees from now on: upsd's latch, FSD first.
+        st = expect_ok(nutfix.run([UPSAGENT, 'query', '--tls', 'direct', '--ca-file',
+                                   serve_certs().ca, f'local@localhost:{port}',
+                                   'ups.status'])).stdout.strip()
+        assert st.startswith('FSD OB'), st
+        t_remote = lr.wait_poweroff(10 * SLOW)
+        t_upsmon = fifo.wait_after(0, 20 * SLOW)
+        nutfix.wait_for(lambda: len(s.matching(r'serve: remote@.* (logged out of|is gone)',
+                                               changed)) >= 2, 10 * SLOW,
+                        'both remote logins gone')
+        t_gone = s.matching(r'serve: remote@.* (logged out of|is gone)', changed)[1][0]
+        t_serving = ls.wait_poweroff(10 * SLOW)
+        print(f'# low battery input report -> FSD latched {t_fsd - changed:.3f} s, '
+              f'remote upsagent PowerOff {t_remote - changed:.3f} s, upsmon '
+              f'SHUTDOWNCMD {t_upsmon - changed:.3f} s, both logins gone '
+              f'{t_gone - changed:.3f} s, serving host PowerOff '
+              f'{t_serving - changed:.3f} s (final-delay 0.5, host-sync 20)')
+        for t, line in s.matching(r'serve: remote@', changed):
+            print(f'#   +{t - changed:.3f} {line}')
+        assert t_remote < t_serving and t_upsmon < t_serving, \
+            (t_remote, t_upsmon, t_serving)
+        assert t_gone <= t_serving, (t_gone, t_serving)
+        # The login's end, not host-sync, let the serving host go on.
+        assert t_serving - changed < 10, t_serving - changed
+        s.wait_log(r'no secondary is logged in any more', 5)
 
 
 if __name__ == '__main__':
