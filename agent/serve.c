@@ -277,9 +277,10 @@ void server_free(struct agent *a)
 
 	if (!srv)
 		return;
+	/* The door first: nobody gets in while the clients are let go. */
+	serve_listen_close(srv);
 	while (srv->clients)
 		serve_client_free(srv->clients);
-	serve_listen_close(srv);
 	tls_creds_free(srv->creds);
 	for (size_t i = 0; i < srv->n_retired; i++)
 		tls_creds_free(srv->retired[i]);
