@@ -90,8 +90,13 @@ class Server:
                  max_clients=1100, host_sync=20, users=None, listen=None, prefix=(),
                  args=('--dry-run',), env=None, allow='127.0.0.0/8'):
         self.name = name
-        self.tls_port, self.starttls_port, self.plain_port = (
-            nutfix.free_port(), nutfix.free_port(), nutfix.free_port())
+        # free_port() may hand out the same port twice in a row (seen once in CI).
+        ports = []
+        while len(ports) < 3:
+            port = nutfix.free_port()
+            if port not in ports:
+                ports.append(port)
+        self.tls_port, self.starttls_port, self.plain_port = ports
         if listen is None:
             listen = (f'    listen = {{"127.0.0.1:{self.tls_port}"}}\n'
                       f'    listen-starttls = {{"127.0.0.1:{self.starttls_port}"}}\n'

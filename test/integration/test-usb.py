@@ -464,7 +464,8 @@ ups shared {{
 def usb_ups_low_battery_reaches_the_remote_hosts_before_the_serving_host_powers_off():
     """The remote hosts: an upsagent (direct TLS 1.3) and NUT's upsmon 2.8.0
     (STARTTLS, FORCESSL and CERTVERIFY on, its NSS database trusting our CA)."""
-    port, sport = nutfix.free_port(), nutfix.free_port()
+    port = nutfix.free_port()
+    sport = next(p for p in iter(nutfix.free_port, None) if p != port)
     pw = secret('remote.pw', 'remote-pass-5')
     fifo = benchlib.FifoClock(os.path.join(D, 'usb-serve.fifo'))
     with FakeUPS() as fake, \
