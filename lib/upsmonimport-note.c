@@ -31,19 +31,23 @@ static bool known_directive(const char *d)
 	return false;
 }
 
-/* Whether w is, or holds, the password of a MONITOR line of conf (a well-formed line's; those of
- * 8 bytes or more inside a longer word too): a password pasted into another
- * directive is masked there as well. */
+/* The password of conf's line i when it is a well-formed MONITOR line, else NULL. */
+static const char *monitor_password(const struct upsmonconf *conf, size_t i)
+{
+	const struct upsmonconf_line *m = &conf->lines[i];
+
+	return strcmp(m->words[0], "MONITOR") == 0 && m->n_words == 6 ? m->words[4] : NULL;
+}
+
+/* Whether w is, or holds, the password of a well-formed MONITOR line of conf
+ * (those of 8 bytes or more inside a longer word too): a password pasted
+ * into another directive is masked there as well. */
 static bool holds_password(const struct upsmonconf *conf, const char *w)
 {
 	for (size_t i = 0; conf && i < conf->n_lines; i++) {
-		const struct upsmonconf_line *m = &conf->lines[i];
-		const char *pw;
+		const char *pw = monitor_password(conf, i);
 
-		if (strcmp(m->words[0], "MONITOR") != 0 || m->n_words != 6)
-			continue;
-		pw = m->words[4];
-		if (*pw && (strcmp(w, pw) == 0 || (strlen(pw) >= 8 && strstr(w, pw))))
+		if (pw && *pw && (strcmp(w, pw) == 0 || (strlen(pw) >= 8 && strstr(w, pw))))
 			return true;
 	}
 	return false;
@@ -55,15 +59,12 @@ static bool holds_password(const struct upsmonconf *conf, const char *w)
 static void mask_passwords(const struct upsmonconf *conf, char *text)
 {
 	for (size_t i = 0; conf && text && i < conf->n_lines; i++) {
-		const struct upsmonconf_line *m = &conf->lines[i];
-		size_t len;
+		const char *pw = monitor_password(conf, i);
+		size_t len = pw ? strlen(pw) : 0;
 
-		if (strcmp(m->words[0], "MONITOR") != 0 || m->n_words != 6)
-			continue;
-		len = strlen(m->words[4]);
 		if (len < 6)
 			continue;
-		for (char *p = strstr(text, m->words[4]); p; p = strstr(p + len, m->words[4]))
+		for (char *p = strstr(text, pw); p; p = strstr(p + len, pw))
 			memset(p, '*', len);
 	}
 }
