@@ -4,7 +4,7 @@
  * rest in line first come first served; a session leaving the line or ending
  * its turn lets the next in; servers do not share a gate.
  */
-#include "../agent/gate.h"
+#include "../agent/daemon/gate.h"
 #include "test.h"
 
 #define N (GATE_SETUPS_MAX + 5)

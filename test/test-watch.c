@@ -7,9 +7,9 @@
  */
 #include <errno.h>
 
-#include "../agent/agent.h"
-#include "../agent/serve.h"
-#include "../agent/source.h"
+#include "../agent/daemon/agent.h"
+#include "../agent/serve/serve.h"
+#include "../agent/daemon/source.h"
 #include "macro.h"
 #include "sim.h"
 #include "test.h"
