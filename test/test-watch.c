@@ -1,15 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * A watch and its sim source, the agent stubbed out: every reading's
+ * A watch and its sim source, its owner stubbed out: every reading's
  * variables reach watch_vars() and stay through a failure; the FSD latch
  * reaches the monitor at once (the latest reading fed again) and shows in
  * ups.status as upsd shows it.
  */
 #include <errno.h>
 
-#include "../agent/daemon/agent.h"
-#include "../agent/serve/serve.h"
 #include "../agent/daemon/source.h"
+#include "../agent/daemon/watch.h"
 #include "macro.h"
 #include "sim.h"
 #include "test.h"
@@ -18,49 +17,53 @@ static uint64_t now = 1000 * USEC_PER_SEC;
 static unsigned polls_done;
 static bool last_changed;
 
-uint64_t agent_now(const struct agent *a)
+/* The owner (the agent in the daemon): a clock the test sets, polls counted. */
+static uint64_t owner_now(void *userdata)
 {
 	return now;
 }
 
-void agent_events(struct agent *a, struct watch *w, const enum monitor_event *ev, size_t n)
+static void owner_events(void *userdata, struct watch *w, const enum monitor_event *ev, size_t n)
 {
 }
 
-void agent_poll_done(struct agent *a, struct watch *w, bool changed)
+static void owner_poll_done(void *userdata, struct watch *w, bool changed)
 {
 	polls_done++;
 	last_changed = changed;
 }
 
-void agent_update(struct agent *a)
+static void owner_numlogins(void *userdata, struct watch *w, int n, bool decide)
 {
 }
+
+/* The server: nothing is served here. */
+static unsigned owner_served_logins(void *userdata, const struct watch *w)
+{
+	return 0;
+}
+
+static const struct watch_owner_ops owner_ops = {
+    .now = owner_now,
+    .events = owner_events,
+    .poll_done = owner_poll_done,
+    .numlogins = owner_numlogins,
+    .served_logins = owner_served_logins,
+};
 
 void config_monitor(const struct config *c, const struct config_ups *u, struct monitor_config *out)
 {
 	monitor_config_init(out);
 }
 
-int source_net_new(struct watch *w, struct source **ret)
+int source_net_new(const struct source_env *env, struct source **ret)
 {
 	return -EOPNOTSUPP;
 }
 
-int source_usb_new(struct watch *w, struct source **ret)
+int source_usb_new(const struct source_env *env, struct source **ret)
 {
 	return -EOPNOTSUPP;
-}
-
-/* The server (agent/serve.c): nothing is served here. */
-bool server_serves(const struct agent *a, const struct watch *w)
-{
-	return false;
-}
-
-unsigned server_logins(const struct agent *a, const struct watch *w)
-{
-	return 0;
 }
 
 static void test_sim_vars_and_fsd(void)
@@ -69,14 +72,14 @@ static void test_sim_vars_and_fsd(void)
 	struct config cfg = {.poll_interval = 5 * USEC_PER_SEC};
 	struct config_ups u = {
 	    .name = "sim", .driver = CONFIG_DRIVER_SIM, .sim = steps, .n_sim = 1};
-	struct host_ups hu = {0};
-	struct agent a = {.config = &cfg, .host_ups = &hu, .n_watches = 1};
+	bool stopping = false;
+	struct watch_env env = {.config = &cfg, .stopping = &stopping, .ops = &owner_ops};
 	const struct varlist *vars;
 	struct watch *w = NULL;
 	uint64_t when = 1;
 
-	CHECK(sd_event_new(&a.event) >= 0);
-	CHECK_INT(watch_new(&a, 0, &u, &w), 0);
+	CHECK(sd_event_new(&env.event) >= 0);
+	CHECK_INT(watch_new(&env, 0, &u, /* served= */ false, &w), 0);
 	CHECK(watch_vars(w, &when) == NULL && when == 0);
 	CHECK_STR(watch_state(w), "simulated");
 
@@ -116,7 +119,7 @@ static void test_sim_vars_and_fsd(void)
 	CHECK_STR(w->last_error, "gone");
 
 	watch_free(w);
-	sd_event_unref(a.event);
+	sd_event_unref(env.event);
 }
 
 /* Latched while the last attempt failed: nothing is fed, the vars are marked. */
@@ -126,13 +129,13 @@ static void test_latch_after_failure(void)
 	struct config cfg = {.poll_interval = 5 * USEC_PER_SEC};
 	struct config_ups u = {
 	    .name = "sim", .driver = CONFIG_DRIVER_SIM, .sim = steps, .n_sim = 1};
-	struct host_ups hu = {0};
-	struct agent a = {.config = &cfg, .host_ups = &hu, .n_watches = 1};
+	bool stopping = false;
+	struct watch_env env = {.config = &cfg, .stopping = &stopping, .ops = &owner_ops};
 	struct watch *w = NULL;
 	unsigned before;
 
-	CHECK(sd_event_new(&a.event) >= 0);
-	CHECK_INT(watch_new(&a, 0, &u, &w), 0);
+	CHECK(sd_event_new(&env.event) >= 0);
+	CHECK_INT(watch_new(&env, 0, &u, /* served= */ false, &w), 0);
 	CHECK_INT(watch_start(w), 0);
 	watch_result(w, NULL, NULL, NULL);
 	CHECK_STR(w->last_error, "poll failed");
@@ -142,7 +145,7 @@ static void test_latch_after_failure(void)
 	CHECK(!status_has(&w->monitor.last, STATUS_FSD));
 	CHECK_STR(varlist_get(watch_vars(w, NULL), "ups.status"), "FSD OL");
 	watch_free(w);
-	sd_event_unref(a.event);
+	sd_event_unref(env.event);
 }
 
 int main(void)

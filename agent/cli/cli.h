@@ -1,18 +1,25 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The verbs of the upsagent command line; each returns the exit status. */
+/* What main.c and every verb share: how a usage error is said. */
 #pragma once
+
+#include <stdbool.h>
 
 #include "macro.h"
 
-/* Prints "upsagent: <message>" and returns 2, the exit status for bad usage. */
+/* The exit status for bad usage (a wrong option or argument). */
+#define CLI_EXIT_USAGE 2
+
+/* Prints "upsagent: <message>" and returns CLI_EXIT_USAGE. */
 int cli_usage_error(const char *fmt, ...) _printf_(1, 2);
 
-int verb_query(int argc, char **argv);
-int verb_run(int argc, char **argv);
-int verb_status(int argc, char **argv);
-int verb_reload(int argc, char **argv);
-int verb_test_event(int argc, char **argv);
-int verb_check_config(int argc, char **argv);
-int verb_usb(int argc, char **argv);	   /* usb.c */
-int verb_killpower(int argc, char **argv); /* killpower.c */
-int verb_import_upsmon(int argc, char **argv); /* import.c */
+/* The options most verbs share, as verb_parse() read them. */
+struct verb_args {
+	const char *config; /* --config, or CONFIG_PATH_DEFAULT */
+	const char *socket; /* --socket */
+	bool dry_run, json;
+	int first; /* the first positional argument */
+};
+
+/* Reads the shared options of a verb; help is its --help text. 0, 1
+ * (help printed: exit 0), or CLI_EXIT_USAGE (said). */
+int verb_parse(int argc, char **argv, const char *help, struct verb_args *v);

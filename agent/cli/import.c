@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "import.h"
 #include "log.h"
 #include "upsmonimport.h"
 
@@ -45,9 +46,12 @@ struct import_args {
 static int import_parse(int argc, char **argv, struct import_args *a)
 {
 	static const struct option options[] = {
-	    {"output", required_argument, NULL, 'o'},	  {"force", no_argument, NULL, 'f'},
-	    {"password-dir", required_argument, NULL, 'p'}, {"upssched", required_argument, NULL, 's'},
-	    {"help", no_argument, NULL, 'h'},		  {NULL, 0, NULL, 0},
+	    {"output", required_argument, NULL, 'o'},
+	    {"force", no_argument, NULL, 'f'},
+	    {"password-dir", required_argument, NULL, 'p'},
+	    {"upssched", required_argument, NULL, 's'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	int opt;
 
@@ -92,7 +96,8 @@ static int text_read(const char *path, char **ret, size_t *len)
 		return -EFBIG;
 	if (!(buf = malloc((size_t)st.st_size + 1)))
 		return -ENOMEM;
-	for (*len = 0; (n = read(fd, buf + *len, (size_t)st.st_size - *len)) != 0; *len += (size_t)n)
+	for (*len = 0; (n = read(fd, buf + *len, (size_t)st.st_size - *len)) != 0;
+	     *len += (size_t)n)
 		if (n < 0 && errno != EINTR)
 			return -errno;
 		else if (n < 0)
@@ -104,7 +109,9 @@ static int text_read(const char *path, char **ret, size_t *len)
 
 static const char *read_error(int r)
 {
-	return r == -EINVAL ? "not a regular file" : r == -EFBIG ? "larger than 1 MiB" : strerror(-r);
+	return r == -EINVAL  ? "not a regular file"
+	       : r == -EFBIG ? "larger than 1 MiB"
+			     : strerror(-r);
 }
 
 /* A parsed file; *err says why it could not be read. */
@@ -144,9 +151,11 @@ static void sched_read(const struct import_args *a, struct import_files *f)
 	if (conf_read(a->upssched, &f->sched, &f->sched_error) < 0)
 		return;
 	script = upsmonconf_find(f->sched, "CMDSCRIPT");
-	if (script && script->n_words == 2 && (r = text_read(script->words[1], &f->script, &len)) < 0)
+	if (script && script->n_words == 2 &&
+	    (r = text_read(script->words[1], &f->script, &len)) < 0)
 		log_warning("%s:%u: warning: cannot read CMDSCRIPT %s (%s): its timers cannot be "
-			    "converted", a->upssched, script->line, script->words[1], read_error(r));
+			    "converted",
+			    a->upssched, script->line, script->words[1], read_error(r));
 }
 
 /* Refuses to replace a file without --force, before anything is written. */
@@ -161,8 +170,9 @@ static int check_free(const struct import_args *a, const char *path)
 static int file_write(const struct import_args *a, const char *path, const char *text, mode_t mode,
 		      bool secret)
 {
-	_cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW |
-				      (a->force ? O_TRUNC : O_EXCL), mode);
+	_cleanup_close_ int fd =
+	    open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | (a->force ? O_TRUNC : O_EXCL),
+		 mode);
 	struct passwd *pw;
 	size_t len = strlen(text);
 
@@ -247,10 +257,11 @@ static int import_run(const struct import_args *a, struct import_files *f)
 	notes_log(res);
 	r = output_write(a, res);
 	if (r >= 0 && a->output)
-		log_info("%s: %zu ups section(s), %zu password file(s) in %s, %zu warning(s); check "
-			 "it with: upsagent check-config %s",
-			 a->output, res->n_ups, res->n_passwords, a->password_dir, res->n_notes,
-			 a->output);
+		log_info(
+		    "%s: %zu ups section(s), %zu password file(s) in %s, %zu warning(s); check "
+		    "it with: upsagent check-config %s",
+		    a->output, res->n_ups, res->n_passwords, a->password_dir, res->n_notes,
+		    a->output);
 	upsmon_import_free(res);
 	return r;
 }

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "killpower.h"
 #include "config.h"
 #include "hidraw.h"
 #include "hidups.h"

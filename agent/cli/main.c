@@ -1,12 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* upsagent: the command line. Each verb lives in its own file. */
-#include <stdarg.h>
+/* upsagent: the command line. Each verb is a module of its own (its .h says what it does). */
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
 
 #include "cli.h"
+#include "import.h"
+#include "killpower.h"
 #include "log.h"
+#include "query.h"
+#include "test-event.h"
+#include "usb.h"
+#include "verbs.h"
 
 #ifndef UPSAGENT_VERSION
 #define UPSAGENT_VERSION "unknown"
@@ -27,16 +32,6 @@ static const struct {
     {"killpower", verb_killpower, "tell a USB UPS to cut its output (system-shutdown hook)"},
     {"import-upsmon", verb_import_upsmon, "convert NUT's upsmon.conf to an upsagent.conf"},
 };
-
-int cli_usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	log_fullv(LOG_ERR, fmt, ap);
-	va_end(ap);
-	return 2;
-}
 
 static void help(void)
 {

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "query.h"
 #include "conn.h"
 #include "escape.h"
 #include "json.h"

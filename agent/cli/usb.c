@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "usb.h"
 #include "escape.h"
 #include "hexfile.h"
 #include "hid.h"

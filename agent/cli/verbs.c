@@ -12,57 +12,7 @@
 #include "agent.h"
 #include "cli.h"
 #include "log.h"
-
-static const struct option common_options[] = {
-    {"config", required_argument, NULL, 'c'},
-    {"dry-run", no_argument, NULL, 'n'},
-    {"json", no_argument, NULL, 'j'},
-    {"socket", required_argument, NULL, 's'},
-    {"verbose", no_argument, NULL, 'v'},
-    {"help", no_argument, NULL, 'h'},
-    {NULL, 0, NULL, 0},
-};
-
-struct verb_args {
-	const char *config;
-	const char *socket;
-	bool dry_run, json;
-	int first; /* the first positional argument */
-};
-
-/* 0, 1 (help printed), 2 (bad usage). */
-static int verb_parse(int argc, char **argv, const char *help, struct verb_args *v)
-{
-	int opt;
-
-	*v = (struct verb_args){.config = CONFIG_PATH_DEFAULT};
-	while ((opt = getopt_long(argc, argv, "c:njs:vh", common_options, NULL)) >= 0) {
-		switch (opt) {
-		case 'c':
-			v->config = optarg;
-			break;
-		case 'n':
-			v->dry_run = true;
-			break;
-		case 'j':
-			v->json = true;
-			break;
-		case 's':
-			v->socket = optarg;
-			break;
-		case 'v':
-			log_set_max_level(LOG_DEBUG);
-			break;
-		case 'h':
-			fputs(help, stdout);
-			return 1;
-		default:
-			return cli_usage_error("see 'upsagent %s --help'", argv[0]);
-		}
-	}
-	v->first = optind;
-	return 0;
-}
+#include "verbs.h"
 
 int verb_run(int argc, char **argv)
 {
@@ -82,9 +32,9 @@ int verb_run(int argc, char **argv)
 
 /*
  * Inside the service (ExecStart=; systemd gives ExecReload= none)
- * $CREDENTIALS_DIRECTORY names its credentials. Outside it is unset, and "${CREDENTIALS_DIRECTORY}/nas.pw"
- * would read "/nas.pw": point it where systemd keeps them while the service
- * runs, which root can read, and say so when they are not there.
+ * $CREDENTIALS_DIRECTORY names its credentials. Outside it is unset, and
+ * "${CREDENTIALS_DIRECTORY}/nas.pw" would read "/nas.pw": point it where systemd keeps them while
+ * the service runs, which root can read, and say so when they are not there.
  */
 static enum config_secrets check_secrets(void)
 {
@@ -127,24 +77,6 @@ int verb_check_config(int argc, char **argv)
 	printf(")\n");
 	config_free(c);
 	return 0;
-}
-
-int verb_test_event(int argc, char **argv)
-{
-	struct verb_args v;
-	int r = verb_parse(argc, argv,
-			   "Usage: upsagent test-event [--config FILE] EVENT [UPS]\n\n"
-			   "Run the notify hooks of EVENT (ONBATT, LOWBATT, SHUTDOWN, ...) as\n"
-			   "for a real event of UPS (default: the first ups section), and wait\n"
-			   "for them. Nothing is powered off.\n",
-			   &v);
-
-	if (r)
-		return r == 1 ? 0 : r;
-	if (argc - v.first < 1 || argc - v.first > 2)
-		return cli_usage_error("expected EVENT [UPS]; see --help");
-	return notify_test_event(v.config, argv[v.first],
-				 v.first + 1 < argc ? argv[v.first + 1] : NULL);
 }
 
 static int status_connect(const char *path)

@@ -8,13 +8,15 @@
 #include <systemd/sd-daemon.h>
 
 #include "agent.h"
+#include "control.h"
 #include "gate.h"
-#include "serve.h"
 #include "log.h"
+#include "serve.h"
+#include "shutdown.h"
 
 #define DEADLINE_ACCURACY (10 * USEC_PER_MSEC)
 
-uint64_t agent_now(const struct agent *a)
+static uint64_t agent_now(const struct agent *a)
 {
 	uint64_t now = 0;
 
@@ -22,11 +24,16 @@ uint64_t agent_now(const struct agent *a)
 	return now;
 }
 
-void agent_events(struct agent *a, struct watch *w, const enum monitor_event *ev, size_t n)
+static void agent_events(struct agent *a, struct watch *w, const enum monitor_event *ev, size_t n)
 {
+	const struct notify_ups u = {
+	    .name = w->ups->name, .upsname = w->upsname, .status = w->last_status};
+
 	for (size_t i = 0; i < n; i++)
-		notify_event(a, w, ev[i]);
+		notify_event(&a->notify, &u, ev[i]);
 }
+
+static void agent_update(struct agent *a);
 
 /* The STATUS= last sent; "" after another STATUS= went out. */
 static char status_sent[512];
@@ -153,7 +160,7 @@ static void agent_act(struct agent *a, const struct host_action *act)
 		watch_query_numlogins(w);
 		break;
 	case HOST_ACTION_NOTIFY_HOSTSYNC:
-		notify_event(a, NULL, CONFIG_EVENT_SHUTDOWN_HOSTSYNC);
+		notify_event(&a->notify, NULL, CONFIG_EVENT_SHUTDOWN_HOSTSYNC);
 		break;
 	case HOST_ACTION_SYNC_DONE:
 		log_notice("no secondary is logged in any more: going on with the shutdown");
@@ -164,7 +171,7 @@ static void agent_act(struct agent *a, const struct host_action *act)
 	case HOST_ACTION_NOTIFY_SHUTDOWN:
 		(void)sd_notify(0, "STATUS=Shutting down: the UPS power is running out");
 		status_sent[0] = '\0';
-		notify_event(a, NULL, CONFIG_EVENT_SHUTDOWN);
+		notify_event(&a->notify, NULL, CONFIG_EVENT_SHUTDOWN);
 		break;
 	case HOST_ACTION_WRITE_POWERDOWN_FLAG:
 		agent_write_flag(a);
@@ -198,7 +205,7 @@ static void agent_arm_deadline(struct agent *a, uint64_t now)
 	(void)sd_event_source_set_enabled(a->deadline_timer, SD_EVENT_ONESHOT);
 }
 
-void agent_update(struct agent *a)
+static void agent_update(struct agent *a)
 {
 	size_t max = HOST_ACTIONS_MAX(a->n_watches);
 	struct host_action *act = calloc(max, sizeof(*act));
@@ -226,7 +233,7 @@ void agent_update(struct agent *a)
  * this UPS's verdict is the one the host has, and its next deadline is not
  * earlier than the timer already armed; the deadline timer and the next
  * change catch everything else. */
-void agent_poll_done(struct agent *a, struct watch *w, bool changed)
+static void agent_poll_done(struct agent *a, struct watch *w, bool changed)
 {
 	const struct host_ups *hu = &a->host_ups[w->index];
 	uint64_t now = agent_now(a), armed = 0, next;
@@ -271,6 +278,130 @@ static int on_deadline(sd_event_source *s, uint64_t usec, void *userdata)
 	return 0;
 }
 
+/* ---- what the watches, the server and the status socket say ---------------- */
+
+/* Whether w is one of the current watches: an old one freed by a reload
+ * may still report while its session closes; its index means nothing now. */
+static bool agent_owns(const struct agent *a, const struct watch *w)
+{
+	return w->index < a->n_watches && a->watches[w->index] == w;
+}
+
+static uint64_t on_watch_now(void *userdata)
+{
+	return agent_now(userdata);
+}
+
+static void on_watch_events(void *userdata, struct watch *w, const enum monitor_event *ev, size_t n)
+{
+	agent_events(userdata, w, ev, n);
+}
+
+static void on_watch_poll_done(void *userdata, struct watch *w, bool changed)
+{
+	if (agent_owns(userdata, w))
+		agent_poll_done(userdata, w, changed);
+}
+
+static void on_watch_numlogins(void *userdata, struct watch *w, int n, bool decide)
+{
+	struct agent *a = userdata;
+
+	if (!agent_owns(a, w))
+		return;
+	a->host_ups[w->index].numlogins = n;
+	if (decide)
+		agent_update(a);
+}
+
+static unsigned on_watch_served_logins(void *userdata, const struct watch *w)
+{
+	const struct agent *a = userdata;
+
+	return server_logins(a->server, w->index);
+}
+
+static const struct watch_owner_ops watch_owner_ops = {
+    .now = on_watch_now,
+    .events = on_watch_events,
+    .poll_done = on_watch_poll_done,
+    .numlogins = on_watch_numlogins,
+    .served_logins = on_watch_served_logins,
+};
+
+static int on_server_find(void *userdata, const char *name)
+{
+	const struct agent *a = userdata;
+
+	for (size_t i = 0; i < a->n_watches; i++)
+		if (strcmp(a->watches[i]->ups->name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+static const struct varlist *on_server_vars(void *userdata, size_t ups, uint64_t *when)
+{
+	const struct agent *a = userdata;
+
+	return watch_vars(a->watches[ups], when);
+}
+
+static void on_server_set_fsd(void *userdata, size_t ups)
+{
+	const struct agent *a = userdata;
+
+	watch_latch_fsd(a->watches[ups]);
+}
+
+static void on_server_logins_changed(void *userdata)
+{
+	agent_update(userdata);
+}
+
+static const struct server_owner_ops server_owner_ops = {
+    .find = on_server_find,
+    .vars = on_server_vars,
+    .set_fsd = on_server_set_fsd,
+    .logins_changed = on_server_logins_changed,
+};
+
+static int agent_reload(struct agent *a);
+
+static int on_control_reload(void *userdata)
+{
+	return agent_reload(userdata);
+}
+
+static void on_control_status(void *userdata, FILE *f, bool json)
+{
+	agent_status_write(userdata, f, json);
+}
+
+static const struct control_ops control_ops = {
+    .status = on_control_status,
+    .reload = on_control_reload,
+};
+
+/* What the watches, the server and the hooks are given; config changes at a reload. */
+static void agent_envs_set(struct agent *a)
+{
+	a->watch_env = (struct watch_env){
+	    .event = a->event,
+	    .config = a->config,
+	    .gates = &a->gates,
+	    .stopping = &a->stopping,
+	    .ops = &watch_owner_ops,
+	    .userdata = a,
+	};
+	a->notify = (struct notify){.config = a->config, .hooks = a->hooks, .dry_run = a->dry_run};
+}
+
+static struct server_env agent_server_env(struct agent *a)
+{
+	return (struct server_env){
+	    .event = a->event, .config = a->config, .ops = &server_owner_ops, .userdata = a};
+}
+
 /* ---- watches ------------------------------------------------------------ */
 
 static void agent_free_watches(struct agent *a)
@@ -304,7 +435,8 @@ static int agent_make_watches(struct agent *a)
 	if (!a->watches || !a->host_ups)
 		return -ENOMEM;
 	for (size_t i = 0; i < c->n_ups; i++) {
-		int r = watch_new(a, i, &c->ups[i], &a->watches[i]);
+		int r = watch_new(&a->watch_env, i, &c->ups[i], agent_config_serves(c, &c->ups[i]),
+				  &a->watches[i]);
 
 		if (r < 0)
 			return r;
@@ -371,6 +503,7 @@ static int agent_reload_config(struct agent *a)
 		return r;
 	}
 	a->config = fresh;
+	agent_envs_set(a);
 	a->watches = NULL;
 	a->host_ups = NULL;
 	a->n_watches = 0;
@@ -380,8 +513,11 @@ static int agent_reload_config(struct agent *a)
 		agent_host_init(a);
 		r = agent_start_watches(a);
 	}
-	if (r >= 0)
-		r = server_apply(a); /* before the old watches go: it points at them */
+	if (r >= 0) {
+		struct server_env env = agent_server_env(a);
+
+		r = server_apply(&a->server, &env); /* before the old watches go */
+	}
 	for (size_t i = 0; i < n_old; i++)
 		watch_free(old[i]);
 	free(old);
@@ -395,7 +531,13 @@ static int agent_reload_config(struct agent *a)
 	return r;
 }
 
-int agent_reload(struct agent *a)
+/*
+ * Reads the configuration again (SIGHUP, or "reload" on the status socket):
+ * a file that fails to validate is refused and the running configuration
+ * stays. Logs why; returns 0 or -errno (-EBUSY during a shutdown, -EINVAL
+ * for a file that does not load).
+ */
+static int agent_reload(struct agent *a)
 {
 	int r;
 
@@ -443,6 +585,8 @@ static int agent_setup_loop(struct agent *a)
 		r = sd_event_source_set_enabled(a->deadline_timer, SD_EVENT_OFF);
 	if (r >= 0)
 		r = hooks_new(a->event, &a->hooks);
+	if (r >= 0)
+		agent_envs_set(a);
 	return r < 0 ? log_error_errno(r, "cannot set up the event loop: %s", strerror(-r)) : 0;
 }
 
@@ -459,6 +603,7 @@ static void agent_log_start(const struct agent *a)
 
 static int agent_start(struct agent *a)
 {
+	struct server_env env;
 	int r;
 
 	r = agent_setup_loop(a);
@@ -471,10 +616,11 @@ static int agent_start(struct agent *a)
 	if (r < 0)
 		return log_error_errno(r, "cannot set up the watches: %s", strerror(-r));
 	a->started = agent_now(a);
-	r = control_open(a);
+	r = control_open(a->event, a->config->status_socket, &control_ops, a, &a->control);
 	if (r < 0)
 		return r;
-	r = server_open(a);
+	env = agent_server_env(a);
+	r = server_open(&env, &a->server);
 	if (r < 0)
 		return r;
 	agent_log_start(a);
@@ -489,8 +635,8 @@ static int agent_start(struct agent *a)
 static void agent_stop(struct agent *a)
 {
 	(void)sd_notify(0, "STOPPING=1");
-	control_close(a);
-	server_free(a);
+	a->control = control_free(a->control);
+	a->server = server_free(a->server);
 	a->stopping = true;
 	agent_free_watches(a);
 	gate_free_all(a->gates);
@@ -502,7 +648,7 @@ static void agent_stop(struct agent *a)
 
 int agent_run(const char *config_path, bool dry_run)
 {
-	struct agent a = {.config_path = config_path, .dry_run = dry_run, .control_fd = -1};
+	struct agent a = {.config_path = config_path, .dry_run = dry_run};
 	int r;
 
 	r = config_load(config_path, &a.config);

@@ -1,10 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The status socket: a client connects, sends "text" or "json" and a line
- * end, reads the state of every UPS and of the host, and the daemon closes.
- * "reload" reloads the configuration, as SIGHUP does, and answers "ok" or
- * "failed: REASON": "upsagent reload" (the unit's ExecReload=) waits for
- * it, so that systemctl reload fails when the reload did.
+ * The status socket (control.h): "upsagent reload" (the unit's ExecReload=)
+ * waits for the answer to "reload", so that systemctl reload fails when the
+ * reload did.
  * The socket is mode 0600: only root and the daemon's own user may ask. A
  * client that connects and says nothing is dropped after a second; nothing a
  * client does can block the loop.
@@ -19,127 +17,51 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "agent.h"
-#include "escape.h"
-#include "json.h"
+#include "control.h"
 #include "log.h"
+#include "macro.h"
 
 #define CONTROL_TIMEOUT	    USEC_PER_SEC
 #define CONTROL_MAX_CLIENTS 16
 
 struct control_client {
-	struct agent *agent;
+	struct control *control;
 	int fd;
 	sd_event_source *io, *timer;
-	struct control_client *prev, *next; /* clients */
+	struct control_client *prev, *next; /* control::clients */
 };
 
-/* The daemon has one control socket; its clients live here. */
-static struct control_client *clients;
-static unsigned n_clients;
+struct control {
+	sd_event *event;
+	const struct control_ops *ops;
+	void *userdata;
+	int fd;
+	char *path;
+	sd_event_source *source;
+	struct control_client *clients;
+	unsigned n_clients;
+};
 
 static void client_free(struct control_client *c)
 {
+	struct control *ctl = c->control;
+
 	sd_event_source_disable_unref(c->io);
 	sd_event_source_disable_unref(c->timer);
 	close(c->fd);
 	if (c->prev)
 		c->prev->next = c->next;
 	else
-		clients = c->next;
+		ctl->clients = c->next;
 	if (c->next)
 		c->next->prev = c->prev;
 	free(c);
-	n_clients--;
-}
-
-static double age(const struct agent *a, uint64_t t)
-{
-	return t ? (double)(agent_now(a) - t) / USEC_PER_SEC : -1;
-}
-
-static void render_text(FILE *f, const struct agent *a)
-{
-	fprintf(f, "host: %s, supply %u of min-supplies %u%s\n",
-		host_state_to_string(a->host.state), host_supply(a->host_ups, a->n_watches),
-		a->config->min_supplies, a->dry_run ? ", dry run" : "");
-	for (size_t i = 0; i < a->n_watches; i++) {
-		const struct watch *w = a->watches[i];
-		const struct host_ups *h = &a->host_ups[i];
-
-		fprintf(f, "%s (%s): %s, %s, ", w->ups->name, w->upsname,
-			w->last_ok ? w->last_status : "no data", watch_state(w));
-		if (w->last_poll)
-			fprintf(f, "last poll %.1f s ago%s, ", age(a, w->last_poll),
-				w->last_ok ? "" : " failed");
-		else
-			fputs("not polled yet, ", f);
-		if (h->critical)
-			fprintf(f, "CRITICAL: %s", h->reason ? h->reason : "");
-		else
-			fputs("not critical", f);
-		if (w->last_error[0]) {
-			fputs(" (", f);
-			escape_print(f, w->last_error); /* may quote a USB device's strings */
-			fputc(')', f);
-		}
-		fputc('\n', f);
-	}
-}
-
-static void json_pair(FILE *f, const char *key, const char *value, bool comma)
-{
-	json_print_string(f, key);
-	fputc(':', f);
-	if (value)
-		json_print_string(f, value);
-	else
-		fputs("null", f);
-	if (comma)
-		fputc(',', f);
-}
-
-static void render_json_ups(FILE *f, const struct agent *a, size_t i)
-{
-	const struct watch *w = a->watches[i];
-	const struct host_ups *h = &a->host_ups[i];
-
-	fputc('{', f);
-	json_pair(f, "name", w->ups->name, true);
-	json_pair(f, "upsname", w->upsname, true);
-	json_pair(f, "session", watch_state(w), true);
-	json_pair(f, "status", w->last_ok ? w->last_status : NULL, true);
-	fprintf(f, "\"last_poll_ok\":%s,", w->last_ok ? "true" : "false");
-	if (w->last_poll)
-		fprintf(f, "\"last_poll_age\":%.3f,", age(a, w->last_poll));
-	else
-		fputs("\"last_poll_age\":null,", f);
-	fprintf(f, "\"power_value\":%u,\"critical\":%s,", h->power_value,
-		h->critical ? "true" : "false");
-	json_pair(f, "reason", h->critical ? h->reason : NULL, true);
-	json_pair(f, "error", w->last_error[0] ? w->last_error : NULL, false);
-	fputc('}', f);
-}
-
-static void render_json(FILE *f, const struct agent *a)
-{
-	fputs("{\"host\":{", f);
-	json_pair(f, "state", host_state_to_string(a->host.state), true);
-	fprintf(f, "\"supply\":%u,\"min_supplies\":%u,\"power_short\":%s,\"dry_run\":%s},",
-		host_supply(a->host_ups, a->n_watches), a->config->min_supplies,
-		host_power_short(&a->host, a->host_ups, a->n_watches) ? "true" : "false",
-		a->dry_run ? "true" : "false");
-	fputs("\"ups\":[", f);
-	for (size_t i = 0; i < a->n_watches; i++) {
-		if (i)
-			fputc(',', f);
-		render_json_ups(f, a, i);
-	}
-	fputs("]}\n", f);
+	ctl->n_clients--;
 }
 
 static void client_answer(struct control_client *c, const char *request)
 {
+	const struct control *ctl = c->control;
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
@@ -147,7 +69,7 @@ static void client_answer(struct control_client *c, const char *request)
 	if (!f)
 		return;
 	if (strncmp(request, "reload", 6) == 0) {
-		int r = agent_reload(c->agent);
+		int r = ctl->ops->reload(ctl->userdata);
 
 		if (r < 0)
 			fprintf(f, "failed: %s\n",
@@ -156,10 +78,8 @@ static void client_answer(struct control_client *c, const char *request)
 					       : strerror(-r));
 		else
 			fputs("ok\n", f);
-	} else if (strncmp(request, "json", 4) == 0)
-		render_json(f, c->agent);
-	else
-		render_text(f, c->agent);
+	} else
+		ctl->ops->status(ctl->userdata, f, strncmp(request, "json", 4) == 0);
 	fclose(f);
 	/* One write; the reply is small. A client that does not read it
 	 * loses it rather than holding the daemon up. */
@@ -191,26 +111,26 @@ static int on_client_timeout(sd_event_source *s, uint64_t usec, void *userdata)
 
 static int on_accept(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 {
-	struct agent *a = userdata;
+	struct control *ctl = userdata;
 	struct control_client *c;
 	int cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 	if (cfd < 0)
 		return 0;
-	c = n_clients < CONTROL_MAX_CLIENTS ? calloc(1, sizeof(*c)) : NULL;
+	c = ctl->n_clients < CONTROL_MAX_CLIENTS ? calloc(1, sizeof(*c)) : NULL;
 	if (!c) {
 		close(cfd);
 		return 0;
 	}
-	n_clients++;
-	c->agent = a;
+	ctl->n_clients++;
+	c->control = ctl;
 	c->fd = cfd;
-	c->next = clients;
-	if (clients)
-		clients->prev = c;
-	clients = c;
-	if (sd_event_add_io(a->event, &c->io, cfd, EPOLLIN, on_client_io, c) < 0 ||
-	    sd_event_add_time_relative(a->event, &c->timer, CLOCK_MONOTONIC, CONTROL_TIMEOUT,
+	c->next = ctl->clients;
+	if (ctl->clients)
+		ctl->clients->prev = c;
+	ctl->clients = c;
+	if (sd_event_add_io(ctl->event, &c->io, cfd, EPOLLIN, on_client_io, c) < 0 ||
+	    sd_event_add_time_relative(ctl->event, &c->timer, CLOCK_MONOTONIC, CONTROL_TIMEOUT,
 				       USEC_PER_MSEC * 100, on_client_timeout, c) < 0)
 		client_free(c);
 	return 0;
@@ -270,35 +190,49 @@ static int control_bind(const char *path)
 	return fd;
 }
 
-int control_open(struct agent *a)
+int control_open(sd_event *e, const char *path, const struct control_ops *ops, void *userdata,
+		 struct control **ret)
 {
-	const char *path = a->config->status_socket;
+	struct control *ctl;
 	int r;
 
+	*ret = NULL;
 	if (!path || !path[0])
 		return 0;
-	a->control_path = strdup(path);
-	if (!a->control_path)
+	ctl = calloc(1, sizeof(*ctl));
+	if (!ctl || !(ctl->path = strdup(path))) {
+		free(ctl);
 		return log_error_errno(-ENOMEM, "out of memory");
-	a->control_fd = control_bind(path); /* it says what went wrong */
-	if (a->control_fd < 0)
-		return a->control_fd;
-	r = sd_event_add_io(a->event, &a->control_source, a->control_fd, EPOLLIN, on_accept, a);
-	if (r < 0)
+	}
+	*ctl = (struct control){
+	    .event = e, .ops = ops, .userdata = userdata, .fd = -1, .path = ctl->path};
+	ctl->fd = control_bind(path); /* it says what went wrong */
+	if (ctl->fd < 0) {
+		r = ctl->fd;
+		control_free(ctl);
+		return r;
+	}
+	r = sd_event_add_io(e, &ctl->source, ctl->fd, EPOLLIN, on_accept, ctl);
+	if (r < 0) {
+		control_free(ctl);
 		return log_error_errno(r, "cannot watch the status socket: %s", strerror(-r));
+	}
+	*ret = ctl;
 	return 0;
 }
 
-void control_close(struct agent *a)
+struct control *control_free(struct control *ctl)
 {
-	while (clients)
-		client_free(clients);
-	a->control_source = sd_event_source_disable_unref(a->control_source);
-	if (a->control_fd >= 0) {
-		close(a->control_fd);
-		(void)unlink(a->control_path);
+	if (!ctl)
+		return NULL;
+	while (ctl->clients)
+		client_free(ctl->clients);
+	ctl->source = sd_event_source_disable_unref(ctl->source);
+	if (ctl->fd >= 0) {
+		close(ctl->fd);
+		(void)unlink(ctl->path);
 	}
-	a->control_fd = -1;
-	free(a->control_path);
-	a->control_path = NULL;
+	free(ctl->path);
+	free(ctl);
+	return NULL;
 }

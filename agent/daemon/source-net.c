@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent.h"
+#include "conn.h"
 #include "gate.h"
 #include "log.h"
 #include "source.h"
@@ -33,6 +33,7 @@ struct net_source {
 	unsigned awaiting;
 	bool poll_failed;
 	struct varlist vars;
+	char error[256]; /* why the last attempt failed */
 
 	bool numlogins_pending;
 };
@@ -91,13 +92,12 @@ static const char *net_state(const struct source *s)
 
 static void poll_finish(struct net_source *n)
 {
-	struct watch *w = n->source.watch;
 	struct status_snapshot s;
 	struct varlist vars;
 
 	if (n->poll_failed || !varlist_get(&n->vars, "ups.status")) {
 		poll_reset(n);
-		watch_result(w, NULL, NULL, w->last_error);
+		source_result(&n->source, NULL, NULL, n->error[0] ? n->error : NULL);
 		return;
 	}
 	status_parse(&s, varlist_get(&n->vars, "ups.status"),
@@ -107,8 +107,9 @@ static void poll_finish(struct net_source *n)
 	 * (a power-off closes the session) finds no poll in flight. */
 	vars = n->vars;
 	n->vars = (struct varlist){0};
+	n->error[0] = '\0';
 	poll_reset(n);
-	watch_result(w, &s, &vars, NULL);
+	source_result(&n->source, &s, &vars, NULL);
 	varlist_clear(&vars);
 }
 
@@ -128,7 +129,6 @@ static void on_var(struct conn *c, int error, const struct conn_reply *reply, vo
 {
 	const struct var_slot *slot = userdata;
 	struct net_source *n = conn_get_userdata(c);
-	struct watch *w = n->source.watch;
 
 	if (!n->polling)
 		return;
@@ -138,8 +138,8 @@ static void on_var(struct conn *c, int error, const struct conn_reply *reply, vo
 	} else if (reply && slot->required) {
 		/* DATA-STALE, DRIVER-NOT-CONNECTED...: no reading this round. */
 		n->poll_failed = true;
-		snprintf(w->last_error, sizeof(w->last_error), "%s: ERR %s (%s)", slot->name,
-			 reply->err_word, proto_err_to_string(reply->err));
+		snprintf(n->error, sizeof(n->error), "%s: ERR %s (%s)", slot->name, reply->err_word,
+			 proto_err_to_string(reply->err));
 	} else if (!reply) {
 		/* The session ended: on_closed says why and ends the poll. */
 		n->poll_failed = true;
@@ -162,8 +162,8 @@ static bool reconnect_pending(const struct net_source *n)
 static void net_poll(struct source *s)
 {
 	struct net_source *n = net_of(s);
-	const struct watch *w = s->watch;
-	bool alarm = status_has(&w->monitor.last, STATUS_ALARM);
+	const struct config_ups *u = s->env->ups;
+	bool alarm = s->env->ops->alarm(s->env->userdata);
 
 	if (conn_get_state(n->conn) != CONN_READY) {
 		/* No session: an attempt under way reports its own outcome, and
@@ -183,7 +183,7 @@ static void net_poll(struct source *s)
 	for (size_t i = 0; i < ELEMENTSOF(var_slots); i++) {
 		/* Only what the thresholds need: without battery-charge-low and
 		 * runtime-low a poll is one request and one reply (TLS record). */
-		if ((i == 1 && w->ups->charge_low < 0) || (i == 2 && w->ups->runtime_low < 0) ||
+		if ((i == 1 && u->charge_low < 0) || (i == 2 && u->runtime_low < 0) ||
 		    (i == 3 && !alarm))
 			continue;
 		if (conn_get_var(n->conn, var_slots[i].name, on_var, (void *)&var_slots[i]) < 0)
@@ -223,7 +223,7 @@ static void net_gate_done(struct net_source *n)
 	if (!n->gate)
 		return;
 	gate_leave(n->gate, &n->place);
-	if (n->source.watch->agent->stopping)
+	if (*n->source.env->stopping)
 		return;
 	while ((next = gate_admit(n->gate)))
 		net_conn_start(net_of_place(next));
@@ -236,7 +236,7 @@ static void net_gate_done(struct net_source *n)
 static uint64_t reconnect_delay(const struct net_source *n, enum conn_state ended_in)
 {
 	uint64_t d = 500 * USEC_PER_MSEC << (n->failures < 8 ? n->failures : 8);
-	uint64_t max = n->source.watch->agent->config->poll_interval;
+	uint64_t max = n->source.env->config->poll_interval;
 
 	if (ended_in == CONN_HANDSHAKE || ended_in == CONN_SETUP)
 		return max;
@@ -256,7 +256,7 @@ static void net_conn_start(struct net_source *n)
 	(void)sd_event_source_set_time_relative(n->reconnect_timer,
 						reconnect_delay(n, CONN_CONNECTING));
 	(void)sd_event_source_set_enabled(n->reconnect_timer, SD_EVENT_ONESHOT);
-	watch_result(n->source.watch, NULL, NULL, why);
+	source_result(&n->source, NULL, NULL, why);
 }
 
 static void net_connect(struct net_source *n)
@@ -269,16 +269,15 @@ static void net_connect(struct net_source *n)
 static void on_ready(struct conn *c, void *userdata)
 {
 	struct net_source *n = userdata;
-	struct watch *w = n->source.watch;
 	char desc[128], what[512];
 
 	net_gate_done(n);
 	conn_describe(c, desc, sizeof(desc));
 	snprintf(what, sizeof(what), "connected to %s (%s, protocol %s)", conn_peer(c), desc,
 		 conn_protocol_version(c));
-	watch_say_connected(w, what);
+	source_connected(&n->source, what);
 	n->failures = 0;
-	w->last_error[0] = '\0';
+	n->error[0] = '\0';
 	/* A fresh session polls at once rather than waiting for the tick. */
 	net_poll(&n->source);
 }
@@ -295,7 +294,6 @@ static int on_reconnect_timer(sd_event_source *s, uint64_t usec, void *userdata)
 static void on_closed(struct conn *c, int error, const char *message, void *userdata)
 {
 	struct net_source *n = userdata;
-	struct watch *w = n->source.watch;
 	enum conn_state ended_in = conn_get_ended_in(c);
 
 	net_gate_done(n);
@@ -303,7 +301,7 @@ static void on_closed(struct conn *c, int error, const char *message, void *user
 		poll_reset(n); /* we closed it: nothing to report */
 		return;
 	}
-	snprintf(w->last_error, sizeof(w->last_error), "%s", message);
+	snprintf(n->error, sizeof(n->error), "%s", message);
 	n->failures++;
 	(void)sd_event_source_set_time_relative(n->reconnect_timer, reconnect_delay(n, ended_in));
 	(void)sd_event_source_set_enabled(n->reconnect_timer, SD_EVENT_ONESHOT);
@@ -312,9 +310,9 @@ static void on_closed(struct conn *c, int error, const char *message, void *user
 	 * not, yet: the reconnect is the attempt that tells. */
 	if (n->polling) {
 		poll_reset(n);
-		watch_result(w, NULL, NULL, w->last_error);
+		source_result(&n->source, NULL, NULL, n->error);
 	} else if (ended_in != CONN_READY) {
-		watch_result(w, NULL, NULL, w->last_error);
+		source_result(&n->source, NULL, NULL, n->error);
 	}
 }
 
@@ -323,11 +321,11 @@ static const struct conn_callbacks net_callbacks = {
     .closed = on_closed,
 };
 
-static int net_setup(struct net_source *n)
+static int net_setup(struct net_source *n, uint64_t slot)
 {
-	struct watch *w = n->source.watch;
-	const struct config_ups *u = w->ups;
-	const struct config *cfg = w->agent->config;
+	const struct source_env *env = n->source.env;
+	const struct config_ups *u = env->ups;
+	const struct config *cfg = env->config;
 	struct tls_options o = {
 	    .ca_file = u->ca_file, .cert_file = u->cert_file, .key_file = u->key_file};
 	struct conn_config cc = {
@@ -360,32 +358,32 @@ static int net_setup(struct net_source *n)
 			    "1.3; upgrade the TLS front end of %s",
 			    u->name, u->server);
 	cc.creds = n->creds;
-	r = gate_find(&w->agent->gates, u->server, &n->gate);
+	r = gate_find(env->gates, u->server, &n->gate);
 	if (r >= 0)
-		r = conn_new(w->agent->event, &cc, &net_callbacks, n, &n->conn);
+		r = conn_new(env->event, &cc, &net_callbacks, n, &n->conn);
 	if (r >= 0)
-		r = sd_event_add_time(w->agent->event, &n->reconnect_timer, CLOCK_MONOTONIC, 0,
+		r = sd_event_add_time(env->event, &n->reconnect_timer, CLOCK_MONOTONIC, 0,
 				      RECONNECT_ACCURACY, on_reconnect_timer, n);
 	if (r >= 0)
 		r = sd_event_source_set_enabled(n->reconnect_timer, SD_EVENT_OFF);
 	/* Connects are spread over one interval like the polls: a thousand
 	 * TLS handshakes at once swamp the servers, and time out there. */
-	if (r >= 0 && watch_slot(w) > 0) {
-		r = sd_event_source_set_time(n->reconnect_timer, w->started + watch_slot(w));
+	if (r >= 0 && slot > 0) {
+		r = sd_event_source_set_time(n->reconnect_timer, source_now(&n->source) + slot);
 		if (r >= 0)
 			r = sd_event_source_set_enabled(n->reconnect_timer, SD_EVENT_ONESHOT);
 	}
 	if (r < 0)
 		return log_error_errno(r, "%s: cannot set up the session: %s", u->name,
 				       strerror(-r));
-	if (watch_slot(w) == 0)
+	if (slot == 0)
 		net_connect(n);
 	return 0;
 }
 
-static int net_start(struct source *s)
+static int net_start(struct source *s, uint64_t slot)
 {
-	return net_setup(net_of(s));
+	return net_setup(net_of(s), slot);
 }
 
 /* ---- primary and secondary requests -------------------------------------- */
@@ -393,7 +391,7 @@ static int net_start(struct source *s)
 static void on_fsd(struct conn *c, int error, const struct conn_reply *reply, void *userdata)
 {
 	struct net_source *n = userdata;
-	const struct config_ups *u = n->source.watch->ups;
+	const struct config_ups *u = n->source.env->ups;
 
 	if (error < 0)
 		log_error("%s: FSD %s refused: %s", u->name, u->ups,
@@ -405,10 +403,10 @@ static void on_fsd(struct conn *c, int error, const struct conn_reply *reply, vo
 static void net_send_fsd(struct source *s)
 {
 	struct net_source *n = net_of(s);
-	const char *fsd[] = {"FSD", s->watch->ups->ups};
+	const char *fsd[] = {"FSD", s->env->ups->ups};
 
 	if (!n->conn || conn_command(n->conn, 2, fsd, on_fsd, n) < 0)
-		log_error("%s: cannot send FSD: no session", s->watch->ups->name);
+		log_error("%s: cannot send FSD: no session", s->env->ups->name);
 }
 
 static void on_numlogins(struct conn *c, int error, const struct conn_reply *reply, void *userdata)
@@ -423,13 +421,13 @@ static void on_numlogins(struct conn *c, int error, const struct conn_reply *rep
 		if (*end || count < 0 || count > 100000)
 			count = -1;
 	}
-	watch_numlogins(n->source.watch, (int)count);
+	source_numlogins(&n->source, (int)count);
 }
 
 static void net_query_numlogins(struct source *s)
 {
 	struct net_source *n = net_of(s);
-	const char *args[] = {s->watch->ups->ups};
+	const char *args[] = {s->env->ups->ups};
 
 	if (n->numlogins_pending || !n->conn)
 		return;
@@ -459,13 +457,13 @@ static const struct source_ops net_ops = {
     .connects = true,
 };
 
-int source_net_new(struct watch *w, struct source **ret)
+int source_net_new(const struct source_env *env, struct source **ret)
 {
 	struct net_source *n = calloc(1, sizeof(*n));
 
 	if (!n)
 		return -ENOMEM;
-	n->source = (struct source){.ops = &net_ops, .watch = w};
+	n->source = (struct source){.ops = &net_ops, .env = env};
 	*ret = &n->source;
 	return 0;
 }

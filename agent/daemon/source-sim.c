@@ -1,21 +1,25 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * A script of readings as a watch's source (driver = "sim", lib/sim.h): each
- * poll reads the step due at the time since the watch started. Never fails.
+ * poll reads the step due at the time since the source started. Never fails.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "agent.h"
 #include "sim.h"
 #include "source.h"
 
+struct sim_source {
+	struct source source;
+	uint64_t started; /* the script's time 0 */
+};
+
 static void sim_poll(struct source *src)
 {
-	struct watch *w = src->watch;
-	const struct sim_step *step =
-	    sim_at(w->ups->sim, w->ups->n_sim, agent_now(w->agent) - w->started);
+	const struct sim_source *sim = (const struct sim_source *)src; /* source comes first */
+	const struct config_ups *u = src->env->ups;
+	const struct sim_step *step = sim_at(u->sim, u->n_sim, source_now(src) - sim->started);
 	const char *status = step ? step->status : "OL";
 	char charge[32], runtime[32];
 	struct varlist vars = {0};
@@ -33,12 +37,13 @@ static void sim_poll(struct source *src)
 		(void)varlist_set(&vars, "battery.runtime", runtime);
 	(void)varlist_set(&vars, "device.model", "upsagent simulation");
 	(void)varlist_set(&vars, "driver.name", "upsagent-sim");
-	watch_result(w, &s, &vars, NULL);
+	source_result(src, &s, &vars, NULL);
 	varlist_clear(&vars);
 }
 
-static int sim_start(struct source *src)
+static int sim_start(struct source *src, uint64_t slot)
 {
+	((struct sim_source *)src)->started = source_now(src);
 	sim_poll(src);
 	return 0;
 }
@@ -58,17 +63,17 @@ static const struct source_ops sim_ops = {
     .poll = sim_poll,
     .state = sim_state,
     .free = sim_free,
+    /* A local UPS has no server and no primary to give time to set FSD. */
+    .alone = true,
 };
 
-int source_sim_new(struct watch *w, struct source **ret)
+int source_sim_new(const struct source_env *env, struct source **ret)
 {
-	struct source *src = calloc(1, sizeof(*src));
+	struct sim_source *sim = calloc(1, sizeof(*sim));
 
-	if (!src)
+	if (!sim)
 		return -ENOMEM;
-	*src = (struct source){.ops = &sim_ops, .watch = w};
-	/* A local UPS has no server and no primary to give time to set FSD. */
-	monitor_set_sole_login(&w->monitor, true);
-	*ret = src;
+	sim->source = (struct source){.ops = &sim_ops, .env = env};
+	*ret = &sim->source;
 	return 0;
 }

@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent.h"
 #include "hidraw.h"
 #include "hidups.h"
 #include "log.h"
@@ -39,7 +38,7 @@ static void usb_poll(struct usb_source *u);
 
 static const char *name_of(const struct usb_source *u)
 {
-	return u->source.watch->ups->name;
+	return u->source.env->ups->name;
 }
 
 /* A problem is logged when it changes, not at every poll: one line per outage. */
@@ -68,7 +67,7 @@ static void usb_fail(struct usb_source *u, const char *fmt, ...)
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
 	usb_problem(u, LOG_WARNING, "%s", text);
-	watch_result(u->source.watch, NULL, NULL, u->problem);
+	source_result(&u->source, NULL, NULL, u->problem);
 }
 
 static void usb_close(struct usb_source *u)
@@ -90,7 +89,7 @@ static void usb_lost(struct usb_source *u)
 	snprintf(node, sizeof(node), "%s", u->dev ? u->dev->node : "the UPS");
 	usb_close(u);
 	usb_problem(u, LOG_WARNING, "%s was unplugged", node);
-	watch_result(u->source.watch, NULL, NULL, u->problem);
+	source_result(&u->source, NULL, NULL, u->problem);
 }
 
 /* ---- values to the monitor ---------------------------------------------- */
@@ -139,7 +138,7 @@ static void usb_feed(struct usb_source *u)
 	u->problem[0] = '\0';
 	/* A variable that finds no memory is left out: the monitor needs only s. */
 	(void)usb_vars(u, status, &vars);
-	watch_result(u->source.watch, &s, &vars, NULL);
+	source_result(&u->source, &s, &vars, NULL);
 	varlist_clear(&vars);
 }
 
@@ -167,10 +166,9 @@ static void usb_log_reports(struct usb_source *u)
 
 static bool usb_input_recent(const struct usb_source *u)
 {
-	uint64_t now = agent_now(u->source.watch->agent);
+	uint64_t now = source_now(&u->source);
 
-	return u->last_input > 0 &&
-	       now - u->last_input <= 2 * u->source.watch->agent->config->poll_interval;
+	return u->last_input > 0 && now - u->last_input <= 2 * u->source.env->config->poll_interval;
 }
 
 static void usb_poll(struct usb_source *u)
@@ -208,7 +206,7 @@ static int on_input(sd_event_source *s, int fd, uint32_t revents, void *userdata
 		log_debug("%s: %s: reading an input report: %s", name_of(u), u->dev->node,
 			  strerror(-r));
 	else if (r > 0) {
-		u->last_input = agent_now(u->source.watch->agent);
+		u->last_input = source_now(&u->source);
 		usb_feed(u);
 	}
 	return 0;
@@ -266,8 +264,7 @@ static int usb_open(struct usb_source *u, const struct usbups_dev *dev)
 	if (r >= 0 && !(u->syspath = strdup(dev->syspath)))
 		r = -ENOMEM;
 	if (r >= 0)
-		r = sd_event_add_io(u->source.watch->agent->event, &u->io, u->dev->fd, EPOLLIN,
-				    on_input, u);
+		r = sd_event_add_io(u->source.env->event, &u->io, u->dev->fd, EPOLLIN, on_input, u);
 	if (r < 0) {
 		if (!err[0])
 			snprintf(err, sizeof(err), "%s", strerror(-r));
@@ -340,13 +337,13 @@ static void usb_source_poll(struct source *s)
 	}
 	/* A device the monitor missed (its node's permission fixed later) is found here. */
 	if (!usb_find(u))
-		watch_result(s->watch, NULL, NULL, u->problem[0] ? u->problem : "no device");
+		source_result(s, NULL, NULL, u->problem[0] ? u->problem : "no device");
 }
 
-static int usb_start(struct source *s)
+static int usb_start(struct source *s, uint64_t slot)
 {
 	struct usb_source *u = usb_of(s);
-	int r = usbups_hotplug_start(&u->hotplug, s->watch->agent->event);
+	int r = usbups_hotplug_start(&u->hotplug, s->env->event);
 
 	/* Without hot-plug the polls still find a device, only later. */
 	if (r < 0)
@@ -376,23 +373,23 @@ static const struct source_ops usb_ops = {
     .state = usb_state,
     .free = usb_free,
     .says_failures = true,
+    /* A local UPS has no server and no primary to give time to set FSD. */
+    .alone = true,
 };
 
-int source_usb_new(struct watch *w, struct source **ret)
+int source_usb_new(const struct source_env *env, struct source **ret)
 {
-	const struct config_ups *c = w->ups;
+	const struct config_ups *c = env->ups;
 	struct usb_source *u = calloc(1, sizeof(*u));
 
 	if (!u)
 		return -ENOMEM;
 	*u = (struct usb_source){
-	    .source = {.ops = &usb_ops, .watch = w},
+	    .source = {.ops = &usb_ops, .env = env},
 	    .match = {.vendor = c->vendor_id, .product = c->product_id, .serial = c->serial},
 	    .hotplug = {.fn = on_hotplug, .userdata = u},
 	};
 	snprintf(u->state, sizeof(u->state), "no device");
-	/* A local UPS has no server and no primary to give time to set FSD. */
-	monitor_set_sole_login(&w->monitor, true);
 	*ret = &u->source;
 	return 0;
 }

@@ -11,60 +11,119 @@
 #include <string.h>
 #include <time.h>
 
-#include "agent.h"
-#include "serve.h"
 #include "log.h"
+#include "macro.h"
 #include "source.h"
+#include "watch.h"
 
 /* Poll timers need no precision finer than this; coarse timers batch wake-ups. */
 #define POLL_ACCURACY (10 * USEC_PER_MSEC)
 
-static int (*const source_new[_CONFIG_DRIVER_MAX])(struct watch *w, struct source **ret) = {
+static int (*const source_new[_CONFIG_DRIVER_MAX])(const struct source_env *env,
+						   struct source **ret) = {
     [CONFIG_DRIVER_NET] = source_net_new,
     [CONFIG_DRIVER_SIM] = source_sim_new,
     [CONFIG_DRIVER_USB] = source_usb_new,
 };
 
-static int watch_make_upsname(struct watch *w)
+char *watch_upsname(const struct config_ups *u)
 {
-	const struct config_ups *u = w->ups;
+	char *name = NULL;
 	int r;
 
 	if (u->driver != CONFIG_DRIVER_NET)
-		r = asprintf(&w->upsname, "%s", u->name);
+		r = asprintf(&name, "%s", u->name);
 	else if (u->port == 3493)
-		r = asprintf(&w->upsname, "%s@%s", u->ups, u->server);
+		r = asprintf(&name, "%s@%s", u->ups, u->server);
 	else if (strchr(u->server, ':'))
-		r = asprintf(&w->upsname, "%s@[%s]:%u", u->ups, u->server, u->port);
+		r = asprintf(&name, "%s@[%s]:%u", u->ups, u->server, u->port);
 	else
-		r = asprintf(&w->upsname, "%s@%s:%u", u->ups, u->server, u->port);
-	if (r < 0)
-		w->upsname = NULL;
-	return r < 0 ? -ENOMEM : 0;
+		r = asprintf(&name, "%s@%s:%u", u->ups, u->server, u->port);
+	return r < 0 ? NULL : name;
 }
 
-int watch_new(struct agent *a, size_t index, const struct config_ups *ups, struct watch **ret)
+/* ---- what the source says ------------------------------------------------- */
+
+static void on_source_result(void *userdata, const struct status_snapshot *s,
+			     const struct varlist *vars, const char *error)
+{
+	watch_result(userdata, s, vars, error);
+}
+
+static void watch_say_connected(struct watch *w, const char *what);
+
+static void on_source_connected(void *userdata, const char *what)
+{
+	watch_say_connected(userdata, what);
+}
+
+static void on_source_numlogins(void *userdata, int n)
+{
+	struct watch *w = userdata;
+
+	/* Nobody but this host (counted when it logged in): no primary watches
+	 * this UPS. */
+	monitor_set_sole_login(&w->monitor, n == (w->ups->user ? 1 : 0));
+	w->env->ops->numlogins(w->env->userdata, w, n, /* decide= */ true);
+}
+
+static bool on_source_alarm(void *userdata)
+{
+	const struct watch *w = userdata;
+
+	return status_has(&w->monitor.last, STATUS_ALARM);
+}
+
+static uint64_t watch_now(const struct watch *w)
+{
+	return w->env->ops->now(w->env->userdata);
+}
+
+static uint64_t on_source_now(void *userdata)
+{
+	return watch_now(userdata);
+}
+
+static const struct source_owner_ops source_owner_ops = {
+    .result = on_source_result,
+    .connected = on_source_connected,
+    .numlogins = on_source_numlogins,
+    .alarm = on_source_alarm,
+    .now = on_source_now,
+};
+
+int watch_new(const struct watch_env *env, size_t index, const struct config_ups *ups, bool served,
+	      struct watch **ret)
 {
 	struct monitor_config mc;
 	struct watch *w;
-	int r;
+	int r = -ENOMEM;
 
 	w = calloc(1, sizeof(*w));
 	if (!w)
 		return -ENOMEM;
-	w->agent = a;
-	w->index = index;
-	w->ups = ups;
-	config_monitor(a->config, ups, &mc);
+	*w = (struct watch){.env = env, .index = index, .ups = ups, .served = served};
+	w->source_env = (struct source_env){
+	    .event = env->event,
+	    .config = env->config,
+	    .ups = ups,
+	    .gates = env->gates,
+	    .stopping = env->stopping,
+	    .ops = &source_owner_ops,
+	    .userdata = w,
+	};
+	config_monitor(env->config, ups, &mc);
 	monitor_init(&w->monitor, &mc);
 	snprintf(w->last_status, sizeof(w->last_status), "unknown");
-	r = watch_make_upsname(w);
-	if (r >= 0)
-		r = source_new[ups->driver](w, &w->source);
+	w->upsname = watch_upsname(ups);
+	if (w->upsname)
+		r = source_new[ups->driver](&w->source_env, &w->source);
 	if (r < 0) {
 		watch_free(w);
 		return r;
 	}
+	if (w->source->ops->alone)
+		monitor_set_sole_login(&w->monitor, true);
 	*ret = w;
 	return 0;
 }
@@ -132,7 +191,7 @@ static void watch_say_summary(struct watch *w, uint64_t now, const char *error)
 static void watch_say(struct watch *w, uint64_t now, const char *error)
 {
 	uint64_t period =
-	    w->agent->config->nocomm_warn ? w->agent->config->nocomm_warn : 300 * USEC_PER_SEC;
+	    w->env->config->nocomm_warn ? w->env->config->nocomm_warn : 300 * USEC_PER_SEC;
 	struct outage *o = &w->outage;
 
 	if (!error) {
@@ -156,13 +215,14 @@ static void watch_say(struct watch *w, uint64_t now, const char *error)
 	}
 }
 
-void watch_say_connected(struct watch *w, const char *what)
+/* A session is up (what: "connected to ..."): said once, with the outage it ends. */
+static void watch_say_connected(struct watch *w, const char *what)
 {
 	const struct outage *o = &w->outage;
 
 	if (outage_recover(&w->outage))
 		log_info("%s: %s, after %u failed attempt%s over %.1f s", w->ups->name, what,
-			 o->attempts, plural(o->attempts), seconds(agent_now(w->agent) - o->since));
+			 o->attempts, plural(o->attempts), seconds(watch_now(w) - o->since));
 	else if (!w->last_ok)
 		log_info("%s: %s", w->ups->name, what);
 }
@@ -221,11 +281,11 @@ static void watch_feed(struct watch *w, bool ok, bool was_ok, const char *shown)
 	if (ok)
 		status_flags_format(s.flags, w->last_status, sizeof(w->last_status));
 	n = monitor_update(&w->monitor, ok ? &s : NULL, w->last_poll, ev, ELEMENTSOF(ev));
-	agent_events(w->agent, w, ev, n);
+	w->env->ops->events(w->env->userdata, w, ev, n);
 	if (ok && watch_wants_numlogins(w, w->last_poll))
 		watch_query_numlogins(w);
-	agent_poll_done(w->agent, w,
-			n > 0 || was_ok != w->last_ok || strcmp(shown, w->last_status) != 0);
+	w->env->ops->poll_done(w->env->userdata, w,
+			       n > 0 || was_ok != w->last_ok || strcmp(shown, w->last_status) != 0);
 }
 
 void watch_result(struct watch *w, const struct status_snapshot *s, const struct varlist *vars,
@@ -235,7 +295,7 @@ void watch_result(struct watch *w, const struct status_snapshot *s, const struct
 	bool was_ok = w->last_ok;
 
 	memcpy(shown, w->last_status, sizeof(shown));
-	w->last_poll = agent_now(w->agent);
+	w->last_poll = watch_now(w);
 	w->last_ok = s != NULL;
 	if (!s && !error)
 		error = "poll failed";
@@ -279,7 +339,7 @@ static int on_poll_timer(sd_event_source *s, uint64_t usec, void *userdata)
 	struct watch *w = userdata;
 
 	/* Periodic: the next poll is due one interval after this one was. */
-	(void)sd_event_source_set_time(s, usec + w->agent->config->poll_interval);
+	(void)sd_event_source_set_time(s, usec + w->env->config->poll_interval);
 	w->source->ops->poll(w->source);
 	return 0;
 }
@@ -301,8 +361,8 @@ void watch_attempt(struct watch *w)
 
 uint64_t watch_slot(const struct watch *w)
 {
-	const struct agent *a = w->agent;
-	uint64_t interval = a->config->poll_interval, n = a->n_watches ? a->n_watches : 1;
+	const struct config *c = w->env->config;
+	uint64_t interval = c->poll_interval, n = c->n_ups ? c->n_ups : 1;
 	uint64_t slots = interval / SLOT_MIN;
 
 	if (slots == 0)
@@ -314,27 +374,27 @@ uint64_t watch_slot(const struct watch *w)
 
 int watch_start(struct watch *w)
 {
-	struct agent *a = w->agent;
+	const struct config *c = w->env->config;
 	/* Spread the first polls over one interval: a thousand sessions must
 	 * not all poll in the same millisecond. The last one polls one
 	 * interval after start, so no gap between polls exceeds an interval.
 	 * A session polls as soon as it is up, then one interval after the
 	 * slot it connected at. */
-	uint64_t offset = w->source->ops->connects ? watch_slot(w) + a->config->poll_interval
-						   : a->config->poll_interval * (w->index + 1) /
-							 (a->n_watches ? a->n_watches : 1);
+	uint64_t offset = w->source->ops->connects
+			      ? watch_slot(w) + c->poll_interval
+			      : c->poll_interval * (w->index + 1) / (c->n_ups ? c->n_ups : 1);
 	int r;
 
-	w->started = agent_now(a);
-	r = sd_event_add_time(a->event, &w->poll_timer, CLOCK_MONOTONIC, w->started + offset,
+	w->started = watch_now(w);
+	r = sd_event_add_time(w->env->event, &w->poll_timer, CLOCK_MONOTONIC, w->started + offset,
 			      POLL_ACCURACY, on_poll_timer, w);
 	if (r >= 0)
 		r = sd_event_source_set_enabled(w->poll_timer, SD_EVENT_ON);
 	if (r < 0)
 		return log_error_errno(r, "%s: cannot arm the poll timer: %s", w->ups->name,
 				       strerror(-r));
-	/* Armed first: a source may read (and so end up in agent_update) at once. */
-	return w->source->ops->start(w->source);
+	/* Armed first: a source may read (and so end up in the host's update) at once. */
+	return w->source->ops->start(w->source, watch_slot(w));
 }
 
 bool watch_logout(struct watch *w)
@@ -353,7 +413,7 @@ void watch_send_fsd(struct watch *w)
 
 	if (ops->send_fsd)
 		ops->send_fsd(w->source);
-	else if (server_serves(w->agent, w)) {
+	else if (w->served) {
 		/* Our own UPS, served: the FSD latch is ours, as upsd's is upsmon primary's. */
 		log_notice("%s: forced shutdown (FSD) set for the clients of this UPS",
 			   w->ups->name);
@@ -368,17 +428,10 @@ void watch_query_numlogins(struct watch *w)
 
 	if (ops->query_numlogins)
 		ops->query_numlogins(w->source);
-	else if (server_serves(w->agent, w))
+	else if (w->served)
 		/* This host counts as one login, as a primary logged into upsd does.
 		 * Set now, read at the next host update: no recursion into it. */
-		w->agent->host_ups[w->index].numlogins = 1 + (int)server_logins(w->agent, w);
-}
-
-void watch_numlogins(struct watch *w, int n)
-{
-	w->agent->host_ups[w->index].numlogins = n;
-	/* Nobody but this host (counted when it logged in): no primary watches
-	 * this UPS. */
-	monitor_set_sole_login(&w->monitor, n == (w->ups->user ? 1 : 0));
-	agent_update(w->agent);
+		w->env->ops->numlogins(w->env->userdata, w,
+				       1 + (int)w->env->ops->served_logins(w->env->userdata, w),
+				       /* decide= */ false);
 }

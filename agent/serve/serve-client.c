@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "serve.h"
+#include "serve-internal.h"
 
 static void client_close(struct serve_client *c, const char *why);
 static void client_update(struct serve_client *c);
@@ -304,7 +304,7 @@ int serve_client_new(struct server *srv, int fd, const struct sockaddr_storage *
 		     enum config_listen_mode mode)
 {
 	struct serve_client *c = calloc(1, sizeof(*c));
-	sd_event *e = srv->agent->event;
+	sd_event *e = srv->event;
 	int r;
 
 	if (!c) {

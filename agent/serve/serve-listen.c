@@ -20,7 +20,7 @@
 
 #include "log.h"
 #include "macro.h"
-#include "serve.h"
+#include "serve-internal.h"
 
 static const char *const mode_names[_CONFIG_LISTEN_MAX] = {
     [CONFIG_LISTEN_TLS] = "TLS",
@@ -160,7 +160,7 @@ static int listeners_watch(struct server *srv)
 {
 	for (size_t i = 0; i < srv->n_listeners; i++) {
 		struct serve_listener *l = &srv->listeners[i];
-		int r = sd_event_add_io(srv->agent->event, &l->io, l->fd, EPOLLIN, on_accept, l);
+		int r = sd_event_add_io(srv->event, &l->io, l->fd, EPOLLIN, on_accept, l);
 
 		if (r < 0)
 			return log_error_errno(r, "serve: %s: %s", l->name, strerror(-r));

@@ -20,7 +20,7 @@
 #include "log.h"
 #include "macro.h"
 #include "secret.h"
-#include "serve.h"
+#include "serve-internal.h"
 
 /* ---- the protocol's questions ------------------------------------------- */
 
@@ -31,12 +31,13 @@ static size_t ops_ups_count(void *ud)
 
 static const char *ops_ups_name(void *ud, size_t i)
 {
-	return ((struct server *)ud)->ups[i]->ups->name;
+	return ((struct server *)ud)->ups[i].name;
 }
 
 static const char *ops_ups_desc(void *ud, size_t i)
 {
-	const struct varlist *v = watch_vars(((struct server *)ud)->ups[i], NULL);
+	const struct server *srv = ud;
+	const struct varlist *v = srv->ops->vars(srv->userdata, srv->ups[i].index, NULL);
 
 	return v ? varlist_get(v, "device.model") : NULL;
 }
@@ -44,15 +45,15 @@ static const char *ops_ups_desc(void *ud, size_t i)
 static int ops_ups_vars(void *ud, size_t i, const struct varlist **ret)
 {
 	struct server *srv = ud;
-	struct watch *w = srv->ups[i];
-	uint64_t when = 0, max_age = 3 * srv->agent->config->poll_interval;
-	const struct varlist *v = watch_vars(w, &when);
+	uint64_t when = 0, now = 0, max_age = 3 * srv->config->poll_interval;
+	const struct varlist *v = srv->ops->vars(srv->userdata, srv->ups[i].index, &when);
 
 	if (!v)
 		return -ENOTCONN;
 	if (max_age < SERVE_STALE_MIN)
 		max_age = SERVE_STALE_MIN;
-	if (agent_now(srv->agent) > when + max_age)
+	(void)sd_event_now(srv->event, CLOCK_MONOTONIC, &now);
+	if (now > when + max_age)
 		return -ESTALE;
 	*ret = v;
 	return 0;
@@ -140,11 +141,11 @@ static int ops_authenticate(void *ud, const char *user, const char *password, co
 
 static int ops_set_fsd(void *ud, size_t i, const char *user)
 {
-	struct watch *w = ((struct server *)ud)->ups[i];
+	const struct server *srv = ud;
 
 	log_warning("serve: primary user %s set forced shutdown (FSD) on %s", user ? user : "?",
-		    w->ups->name);
-	watch_latch_fsd(w);
+		    srv->ups[i].name);
+	srv->ops->set_fsd(srv->userdata, srv->ups[i].index);
 	return 0;
 }
 
@@ -162,7 +163,7 @@ const struct serve_ops serve_ops = {
 void serve_login_changed(struct server *srv, struct serve_client *c)
 {
 	if (c && c->ss.login >= 0 && (size_t)c->ss.login < srv->n_ups) {
-		const char *name = srv->ups[c->ss.login]->ups->name;
+		const char *name = srv->ups[c->ss.login].name;
 
 		free(c->login_ups);
 		c->login_ups = strdup(name);
@@ -171,36 +172,21 @@ void serve_login_changed(struct server *srv, struct serve_client *c)
 			 c->ss.role == SERVE_ROLE_PRIMARY ? "primary" : "secondary");
 	}
 	/* A host waiting for its secondaries to leave asks again now. */
-	agent_update(srv->agent);
+	srv->ops->logins_changed(srv->userdata);
 }
 
-unsigned server_logins(const struct agent *a, const struct watch *w)
+unsigned server_logins(const struct server *srv, size_t ups)
 {
-	struct server *srv = a->server;
-
-	if (!srv)
-		return 0;
-	for (size_t i = 0; i < srv->n_ups; i++)
-		if (srv->ups[i] == w)
-			return ops_ups_numlogins(srv, i);
-	return 0;
-}
-
-bool server_serves(const struct agent *a, const struct watch *w)
-{
-	struct server *srv = a->server;
-
 	for (size_t i = 0; srv && i < srv->n_ups; i++)
-		if (srv->ups[i] == w)
-			return true;
-	return false;
+		if (srv->ups[i].index == ups)
+			return ops_ups_numlogins((void *)srv, i);
+	return 0;
 }
 
 /* ---- life cycle ----------------------------------------------------------- */
 
 static int server_map_ups(struct server *srv)
 {
-	struct agent *a = srv->agent;
 	size_t n = 0;
 
 	while (srv->cfg->ups[n])
@@ -210,10 +196,13 @@ static int server_map_ups(struct server *srv)
 	if (!srv->ups)
 		return -ENOMEM;
 	srv->n_ups = 0;
-	for (size_t i = 0; i < n; i++)
-		for (size_t j = 0; j < a->n_watches; j++)
-			if (strcmp(a->watches[j]->ups->name, srv->cfg->ups[i]) == 0)
-				srv->ups[srv->n_ups++] = a->watches[j];
+	for (size_t i = 0; i < n; i++) {
+		int index = srv->ops->find(srv->userdata, srv->cfg->ups[i]);
+
+		if (index >= 0)
+			srv->ups[srv->n_ups++] =
+			    (struct serve_ups){.name = srv->cfg->ups[i], .index = (size_t)index};
+	}
 	return 0;
 }
 
@@ -244,21 +233,30 @@ static int server_load_creds(const struct config_serve *cfg, struct tls_creds **
 	return r;
 }
 
-int server_open(struct agent *a)
+static void server_take_env(struct server *srv, const struct server_env *env)
+{
+	srv->event = env->event;
+	srv->config = env->config;
+	srv->ops = env->ops;
+	srv->userdata = env->userdata;
+	srv->cfg = env->config->serve;
+}
+
+int server_open(const struct server_env *env, struct server **ret)
 {
 	struct server *srv;
 	int r;
 
-	if (!a->config->serve) {
+	*ret = NULL;
+	if (!env->config->serve) {
 		serve_listen_refuse_unused();
 		return 0;
 	}
 	srv = calloc(1, sizeof(*srv));
 	if (!srv)
 		return -ENOMEM;
-	srv->agent = a;
-	srv->cfg = a->config->serve;
-	a->server = srv;
+	server_take_env(srv, env);
+	*ret = srv;
 	r = server_map_ups(srv);
 	if (r >= 0)
 		r = serve_listen_open(srv);
@@ -267,16 +265,14 @@ int server_open(struct agent *a)
 	if (r < 0)
 		return r; /* the caller frees; each failure was logged */
 	for (size_t i = 0; i < srv->n_ups; i++)
-		log_info("serve: sharing %s", srv->ups[i]->ups->name);
+		log_info("serve: sharing %s", srv->ups[i].name);
 	return 0;
 }
 
-void server_free(struct agent *a)
+struct server *server_free(struct server *srv)
 {
-	struct server *srv = a->server;
-
 	if (!srv)
-		return;
+		return NULL;
 	/* The door first: nobody gets in while the clients are let go. */
 	serve_listen_close(srv);
 	while (srv->clients)
@@ -287,7 +283,7 @@ void server_free(struct agent *a)
 	free(srv->retired);
 	free(srv->ups);
 	free(srv);
-	a->server = NULL;
+	return NULL;
 }
 
 /* After a reload: the clients' pointers into the old configuration are re-made. */
@@ -305,7 +301,7 @@ static void server_rebind_clients(struct server *srv)
 		c->ss.role = SERVE_ROLE_NONE; /* roles and passwords may have changed: ask again */
 		c->ss.login = -1;
 		for (size_t i = 0; c->login_ups && i < srv->n_ups; i++)
-			if (strcmp(srv->ups[i]->ups->name, c->login_ups) == 0)
+			if (strcmp(srv->ups[i].name, c->login_ups) == 0)
 				c->ss.login = (int)i;
 		if (c->login_ups && c->ss.login < 0)
 			serve_client_free(c); /* its UPS is no longer served */
@@ -313,22 +309,21 @@ static void server_rebind_clients(struct server *srv)
 	}
 }
 
-/* Called by a reload once the new watches exist, before the old ones go. */
-int server_apply(struct agent *a)
+int server_apply(struct server **pp, const struct server_env *env)
 {
-	struct server *srv = a->server;
+	struct server *srv = *pp;
 	struct tls_creds *creds = NULL;
 	int r;
 
-	if (!a->config->serve) {
+	if (!env->config->serve) {
 		if (srv)
 			log_notice("serve: the serve section is gone: no longer serving");
-		server_free(a);
+		*pp = server_free(srv);
 		return 0;
 	}
 	if (!srv)
-		return server_open(a);
-	srv->cfg = a->config->serve;
+		return server_open(env, pp);
+	server_take_env(srv, env);
 	r = server_map_ups(srv);
 	if (r < 0)
 		return r;

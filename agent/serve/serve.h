@@ -1,94 +1,55 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The server (issue 12): the watched UPSes that the serve section names,
- * shared over the NUT protocol. serve.c owns the listeners, the UPS table,
- * accounts and the login counts; serve-client.c one client's socket, TLS,
- * limits and lines; lib/serveproto.c the protocol itself.
+ * The server: the watched UPSes that the serve section names, shared over
+ * the NUT protocol (TLS 1.3 on 401, STARTTLS on 3493, plaintext on loopback),
+ * read-only but for FSD from a primary user. It knows the UPSes it serves
+ * only through the server_owner_ops it was given, by the owner's number for
+ * each, so that any source can be served.
  */
 #pragma once
 
-#include <netinet/in.h>
-#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <systemd/sd-event.h>
 
-#include "agent.h"
 #include "config.h"
-#include "proto.h"
-#include "serveproto.h"
-#include "tls.h"
-
-#define SERVE_OUT_MAX	   (64 * 1024) /* a client's unsent replies; past it, it goes */
-#define SERVE_OUT_PAUSE	   (16 * 1024) /* stop reading a client's lines until it takes its replies */
-#define SERVE_ACCEPT_BURST 64	       /* accepts per wake-up: other work goes on under a flood */
-#define SERVE_STALE_MIN	   (15 * USEC_PER_SEC) /* upsd's MAXAGE */
+#include "varlist.h"
 
 struct server;
 
-struct serve_listener {
-	struct server *srv;
-	int fd;
-	bool owned; /* bound by us (closed on free); else systemd's (closed too: we were handed it)
-		     */
-	enum config_listen_mode mode;
-	char name[INET6_ADDRSTRLEN + 16]; /* "[::]:401", for messages */
-	sd_event_source *io;
+/* The owner's side. Each gets the env's userdata. */
+struct server_owner_ops {
+	/* The owner's number for the UPS of that ups section, or -1 if it has none. */
+	int (*find)(void *userdata, const char *name);
+	/* The latest good reading of UPS ups, and *when it came (CLOCK_MONOTONIC); NULL if none. */
+	const struct varlist *(*vars)(void *userdata, size_t ups, uint64_t *when);
+	/* A primary client set FSD on UPS ups: the owner latches it. */
+	void (*set_fsd)(void *userdata, size_t ups);
+	/* A client logged in or left: a host waiting for its secondaries decides again. */
+	void (*logins_changed)(void *userdata);
 };
 
-struct serve_client {
-	struct server *srv;
-	struct serve_client *prev, *next;
-	int fd;
-	char addr[INET6_ADDRSTRLEN];	 /* the peer's address, for LIST CLIENT and logs */
-	char who[INET6_ADDRSTRLEN + 16]; /* "192.0.2.5 port 40112" */
-	enum config_listen_mode mode;
-	struct tls_session *tls;
-	bool handshaking;
-	bool closing; /* flush what is queued, then close */
-	sd_event_source *io, *timer;
-	struct proto_reader in;
-	struct serve_session ss;
-	struct serve_out out;
-	char *login_ups; /* LOGIN's UPS name, for logs and re-mapping at reload */
+/* What the server is given; the owner keeps it alive as long as the server. */
+struct server_env {
+	sd_event *event;
+	const struct config *config; /* its serve section says what is served */
+	const struct server_owner_ops *ops;
+	void *userdata;
 };
 
-struct server {
-	struct agent *agent;
-	const struct config_serve *cfg; /* agent->config owns it */
-	struct tls_creds *creds;	/* NULL when no listener speaks TLS */
-	/* Replaced by reloads: GnuTLS does not count the sessions that use
-	 * credentials, so they live until the server goes. */
-	struct tls_creds **retired;
-	size_t n_retired;
-	struct serve_listener *listeners;
-	size_t n_listeners;
-	bool socket_activated;
-	struct serve_client *clients;
-	unsigned n_clients;
-	unsigned refused_full; /* connections refused at max-clients since last said */
-	struct watch **ups;    /* the served watches, in cfg->ups order */
-	size_t n_ups;
-};
-
-/* serve-client.c */
-int serve_client_new(struct server *srv, int fd, const struct sockaddr_storage *peer,
-		     enum config_listen_mode mode);
-void serve_client_free(struct serve_client *c);
-/* A UPS stopped being served (reload): its logged-in clients go. */
-void serve_client_drop_ups(struct server *srv, size_t index);
-
-/* serve.c, for the agent */
-int server_open(struct agent *a);  /* at start: nothing without a serve section */
-int server_apply(struct agent *a); /* at reload, before the old watches are freed */
-void server_free(struct agent *a);
-bool server_serves(const struct agent *a, const struct watch *w);
-unsigned server_logins(const struct agent *a, const struct watch *w); /* clients logged into w */
-
-/* serve-listen.c */
-int serve_listen_open(struct server *srv);
-void serve_listen_close(struct server *srv);
-void serve_listen_refuse_unused(void);
-
-/* serve.c, for serve-client.c */
-extern const struct serve_ops serve_ops;
-void serve_login_changed(struct server *srv, struct serve_client *c);
+/*
+ * At start: listeners (from systemd's socket unit, or bound), credentials and
+ * the table of served UPSes. *ret is NULL without a serve section (and
+ * sockets systemd passed are closed); else freed with server_free(). 0 or
+ * -errno, each failure logged; on failure *ret may be set and is freed by
+ * the caller.
+ */
+int server_open(const struct server_env *env, struct server **ret);
+/*
+ * At a reload, once the owner's new UPS numbers are valid: *srv follows the
+ * new configuration in env (opened, re-mapped or freed). 0 or -errno.
+ */
+int server_apply(struct server **srv, const struct server_env *env);
+struct server *server_free(struct server *srv);
+/* The clients logged into the owner's UPS ups; 0 when srv is NULL or does not serve it. */
+unsigned server_logins(const struct server *srv, size_t ups);

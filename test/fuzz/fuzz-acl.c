@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * libFuzzer target for the POSIX ACL reader (lib/acl.c): the input is the
+ * libFuzzer target for the POSIX ACL reader (lib/base/acl.c): the input is the
  * system.posix_acl_access attribute, the first 12 bytes (if there) the three
  * trusted uids. Whatever the bytes, the verdict is a well-formed answer and
  * a refusal names a leak that describes itself.

@@ -22,7 +22,7 @@ from harness import SLOW, case, main, workdir
 D = workdir()
 USER_PROCESS = 7
 POWER_FAILURE = ['0 OL charge=100', '1 OB DISCHRG charge=70', '2 OB LB DISCHRG charge=8']
-# lib/eventid.c
+# lib/config/eventid.c
 MESSAGE_IDS = {'ONBATT': '4c18ad1c513e404798c3d13fecf482a4',
                'LOWBATT': '1e2943945b5a4ec6b5e2622de88b76e2',
                'SHUTDOWN': '14e585326b464ef1b41dae7e85ad5a61'}
