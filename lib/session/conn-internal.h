@@ -24,13 +24,14 @@ struct conn {
 	void *userdata;
 
 	struct conn_config cfg; /* its strings point to the copies below */
-	char *host, *ups, *server_name, *pin, *user, *password_file, *peer;
+	char *host, *ups, *server_name, *pin, *user, *password_file, *password, *peer;
+	char peer_pin[TLS_PIN_LEN + 1]; /* conn_peer_pin() */
 
 	enum conn_state state;
 	enum conn_state ended_in; /* where the last session ended */
-	unsigned generation; /* bumped at every teardown: stale events see it */
+	unsigned generation;	  /* bumped at every teardown: stale events see it */
 	int fd;
-	struct resolve *resolve; /* the name lookup, while it runs */
+	struct resolve *resolve;       /* the name lookup, while it runs */
 	struct addrinfo *addrs, *addr; /* addr: the one being tried */
 	int connect_error;	       /* of the last address tried */
 	uint64_t phase_deadline;       /* connect and handshake; 0: none */

@@ -182,10 +182,17 @@ static void setup_credentials(struct conn *c)
 		setup_login(c);
 		return;
 	}
-	r = c->password_file ? secret_read_file(c->password_file, &secret, err, sizeof(err))
-			     : -EINVAL;
+	if (c->password_file)
+		r = secret_read_file(c->password_file, &secret, err, sizeof(err));
+	else if (c->password)
+		r = (secret = strdup(c->password)) ? 0 : -ENOMEM;
+	else
+		r = -EINVAL;
 	if (r < 0) {
-		conn_end(c, r, "%s", c->password_file ? err : "a user needs a password file");
+		conn_end(c, r, "%s",
+			 c->password_file ? err
+			 : c->password	  ? strerror(-r)
+					  : "a user needs a password file");
 		return;
 	}
 	if (setup_send(c, REQUEST_COMMAND, 2, username, false, on_username) >= 0) {

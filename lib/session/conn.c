@@ -50,6 +50,7 @@ static int conn_copy_config(struct conn *c, const struct conn_config *cfg)
 	c->cfg.pin = c->pin = strdup_or_null(cfg->pin, &oom);
 	c->cfg.user = c->user = strdup_or_null(cfg->user, &oom);
 	c->cfg.password_file = c->password_file = strdup_or_null(cfg->password_file, &oom);
+	c->cfg.password = c->password = strdup_or_null(cfg->password, &oom);
 	if (oom)
 		return -ENOMEM;
 	if (!c->host || !c->ups || (c->cfg.tls != TLS_MODE_OFF && !c->cfg.creds))
@@ -102,6 +103,9 @@ static void conn_free(struct conn *c)
 	free(c->pin);
 	free(c->user);
 	free(c->password_file);
+	if (c->password)
+		explicit_bzero(c->password, strlen(c->password));
+	free(c->password);
 	free(c->peer);
 	free(c->out);
 	sd_event_unref(c->event);
@@ -220,6 +224,8 @@ void conn_end(struct conn *c, int error, const char *fmt, ...)
 	/* The message quotes the peer (ERR words, certificate names) and ends
 	 * up in status output too, not only in the log. */
 	escape_line(c->message, sizeof(c->message), raw);
+	if (c->tls)
+		snprintf(c->peer_pin, sizeof(c->peer_pin), "%s", tls_session_peer_pin(c->tls));
 	log_debug("%s: session ended: %s", c->peer, c->message);
 	conn_ref(c);
 	conn_teardown(c);
@@ -297,4 +303,9 @@ int conn_request(struct conn *c, enum request_kind kind, size_t n, const char *c
 	if (c->state != CONN_READY)
 		return -ENOTCONN;
 	return conn_enqueue(c, kind, n, words, false, fn, userdata);
+}
+
+const char *conn_peer_pin(const struct conn *c)
+{
+	return c->peer_pin;
 }

@@ -19,20 +19,21 @@
 #include "tls.h"
 
 struct conn_config {
-	const char *host;	  /* a name or an address literal */
-	uint16_t port;		  /* 3493 by default */
-	const char *ups;	  /* the UPS name on the server */
-	enum tls_mode tls;	  /* TLS_MODE_STARTTLS by default */
-	enum tls_version tls_min; /* the floor: tls_mode_min_version() unless written */
-	struct tls_creds *creds;  /* shared, not owned; required unless tls is off */
-	const char *server_name;  /* name the certificate must carry; NULL: host */
-	const char *pin;	  /* from tls_pin_parse(), or NULL */
-	const char *user;	  /* NULL: no USERNAME / PASSWORD */
+	const char *host;	   /* a name or an address literal */
+	uint16_t port;		   /* 3493 by default */
+	const char *ups;	   /* the UPS name on the server */
+	enum tls_mode tls;	   /* TLS_MODE_STARTTLS by default */
+	enum tls_version tls_min;  /* the floor: tls_mode_min_version() unless written */
+	struct tls_creds *creds;   /* shared, not owned; required unless tls is off */
+	const char *server_name;   /* name the certificate must carry; NULL: host */
+	const char *pin;	   /* from tls_pin_parse(), or NULL */
+	const char *user;	   /* NULL: no USERNAME / PASSWORD */
 	const char *password_file; /* read at each login, wiped once sent */
-	bool login;		  /* LOGIN <ups> (counts in NUMLOGINS) */
-	bool primary;		  /* PRIMARY <ups>, falling back to MASTER */
-	uint64_t connect_timeout; /* microseconds, per address */
-	uint64_t request_timeout; /* microseconds, per request and TLS handshake */
+	const char *password;	   /* or the password itself (a one-shot probe), wiped at free */
+	bool login;		   /* LOGIN <ups> (counts in NUMLOGINS) */
+	bool primary;		   /* PRIMARY <ups>, falling back to MASTER */
+	uint64_t connect_timeout;  /* microseconds, per address */
+	uint64_t request_timeout;  /* microseconds, per request and TLS handshake */
 };
 
 enum conn_state {
@@ -97,6 +98,9 @@ const char *conn_describe(struct conn *c, char *buf, size_t len);
 const char *conn_protocol_version(const struct conn *c);
 /* The userdata given to conn_new(). */
 void *conn_get_userdata(const struct conn *c);
+/* The pin of the certificate the server showed in the last session, trusted
+ * or not (tls_session_peer_pin()); "" when none. Owned by c. */
+const char *conn_peer_pin(const struct conn *c);
 /* host and port as given: for messages. */
 const char *conn_peer(const struct conn *c);
 

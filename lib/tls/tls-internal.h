@@ -26,10 +26,13 @@ struct tls_session {
 	char *verify_name;
 	const char *trust;	   /* tls_creds::trust */
 	char pin[TLS_PIN_LEN + 1]; /* "" when not pinning */
+	/* The pin of the certificate the server showed, verified or not: what
+	 * an administrator would pin (tls_session_peer_pin()); "" before. */
+	char peer_pin[TLS_PIN_LEN + 1];
 	enum tls_version min;
-	bool probe;	  /* tls_session_new_probe(): stop at the ServerHello */
-	int verify_error; /* set by verify_peer() when it rejects */
-	bool server;	  /* we are the server (tls-server.c) */
+	bool probe;	    /* tls_session_new_probe(): stop at the ServerHello */
+	int verify_error;   /* set by verify_peer() when it rejects */
+	bool server;	    /* we are the server (tls-server.c) */
 	bool peer_verified; /* server: the client's certificate chains to the clients' CA */
 	/* Server sessions: a failed handshake in words about the client (tls-server.c). */
 	int (*handshake_error)(struct tls_session *s, int r);
@@ -54,4 +57,4 @@ ssize_t tls_pull(gnutls_transport_ptr_t ptr, void *data, size_t size);
 ssize_t tls_push(gnutls_transport_ptr_t ptr, const giovec_t *iov, int iovcnt);
 int tls_pull_timeout(gnutls_transport_ptr_t ptr, unsigned ms);
 int tls_set_error(struct tls_session *s, int error, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));

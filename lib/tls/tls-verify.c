@@ -200,6 +200,11 @@ static int verify_chain(struct tls_session *s, gnutls_x509_crt_t crt)
 	return -EKEYREJECTED;
 }
 
+const char *tls_session_peer_pin(const struct tls_session *s)
+{
+	return s->peer_pin;
+}
+
 int tls_verify_peer(gnutls_session_t session)
 {
 	struct tls_session *s = gnutls_session_get_ptr(session);
@@ -212,6 +217,8 @@ int tls_verify_peer(gnutls_session_t session)
 		s->verify_error = -EKEYREJECTED;
 		return -1;
 	}
+	if (certificate_pin(crt, s->peer_pin) < 0)
+		s->peer_pin[0] = '\0';
 	r = s->pin[0] ? verify_pin(s, crt) : verify_chain(s, crt);
 	gnutls_x509_crt_deinit(crt);
 	s->verify_error = r;

@@ -386,10 +386,10 @@ static void probe_describe(struct tls_session *s, const unsigned char v[2],
 		 kx == GNUTLS_KX_RSA ? ", no forward secrecy" : "", aead ? "" : ", CBC",
 		 mac == GNUTLS_MAC_SHA1 ? ", SHA-1" : "");
 	tls_set_error(s, -EPROTONOSUPPORT, "%s with %s (%s)", version_name(v),
-		  name ? name : "a cipher suite unknown to GnuTLS",
-		  weak[0] ? weak + 2
-			  : "which upsagent accepts: what failed is elsewhere, such as the "
-			    "signature algorithms or key exchange groups");
+		      name ? name : "a cipher suite unknown to GnuTLS",
+		      weak[0] ? weak + 2
+			      : "which upsagent accepts: what failed is elsewhere, such as the "
+				"signature algorithms or key exchange groups");
 }
 
 /* Post ServerHello: note what the server picked and stop there. */
@@ -485,8 +485,8 @@ static int alert_error(struct tls_session *s, const char *when)
 	char name[64];
 
 	return tls_set_error(s, -EPROTO, "the server %s with TLS alert %s%s", when,
-			 alert_name(s, name, sizeof(name)),
-			 alert_hint(gnutls_alert_get(s->session)));
+			     alert_name(s, name, sizeof(name)),
+			     alert_hint(gnutls_alert_get(s->session)));
 }
 
 /* Translates a fatal handshake code into -errno and a sentence. */
@@ -497,7 +497,7 @@ static int handshake_error(struct tls_session *s, int r)
 
 	if (s->probe && r == GNUTLS_E_USER_ERROR)
 		return -EPROTONOSUPPORT; /* probe_hook() said what the server picked */
-	if (s->handshake_error) /* a server session: tls-server.c words it */
+	if (s->handshake_error)		 /* a server session: tls-server.c words it */
 		return s->handshake_error(s, r);
 
 	switch (r) {
@@ -508,30 +508,33 @@ static int handshake_error(struct tls_session *s, int r)
 	case GNUTLS_E_INSUFFICIENT_SECURITY:
 	case GNUTLS_E_NO_CIPHER_SUITES:
 	case GNUTLS_E_UNKNOWN_CIPHER_SUITE:
-		return tls_set_error(s, -EPROTONOSUPPORT,
-				 "the server answered with a TLS version or cipher suite upsagent "
-				 "does not accept (%s); upsagent requires %s",
-				 gnutls_strerror(r), required[s->min]);
+		return tls_set_error(
+		    s, -EPROTONOSUPPORT,
+		    "the server answered with a TLS version or cipher suite upsagent "
+		    "does not accept (%s); upsagent requires %s",
+		    gnutls_strerror(r), required[s->min]);
 	case GNUTLS_E_FATAL_ALERT_RECEIVED:
 		alert = gnutls_alert_get(s->session);
 		if (alert == GNUTLS_A_PROTOCOL_VERSION || alert == GNUTLS_A_INSUFFICIENT_SECURITY ||
 		    alert == GNUTLS_A_HANDSHAKE_FAILURE)
-			return tls_set_error(s, -EPROTONOSUPPORT,
-					 "the server has no TLS version and cipher suite in common "
-					 "with upsagent (alert %s); upsagent requires %s",
-					 alert_name(s, name, sizeof(name)), required[s->min]);
+			return tls_set_error(
+			    s, -EPROTONOSUPPORT,
+			    "the server has no TLS version and cipher suite in common "
+			    "with upsagent (alert %s); upsagent requires %s",
+			    alert_name(s, name, sizeof(name)), required[s->min]);
 		return alert_error(s, "aborted the TLS handshake");
 	case GNUTLS_E_PREMATURE_TERMINATION:
 	case GNUTLS_E_PULL_ERROR:
 	case GNUTLS_E_PUSH_ERROR:
 		return tls_set_error(s, -ECONNRESET, "%s",
-				 "the server closed the connection during the TLS handshake");
+				     "the server closed the connection during the TLS handshake");
 	case GNUTLS_E_UNEXPECTED_PACKET_LENGTH:
 	case GNUTLS_E_UNEXPECTED_PACKET:
 	case GNUTLS_E_RECORD_OVERFLOW:
-		return tls_set_error(s, -EPROTO, "%s",
-				 "the server did not answer in TLS (a plaintext port? check the "
-				 "tls mode)");
+		return tls_set_error(
+		    s, -EPROTO, "%s",
+		    "the server did not answer in TLS (a plaintext port? check the "
+		    "tls mode)");
 	default:
 		return tls_set_error(s, -EPROTO, "TLS handshake failed: %s", gnutls_strerror(r));
 	}
@@ -568,7 +571,7 @@ static ssize_t record_error(struct tls_session *s, ssize_t r)
 	case GNUTLS_E_PULL_ERROR:
 	case GNUTLS_E_PUSH_ERROR:
 		return tls_set_error(s, -ECONNRESET, "%s",
-				 "the connection was closed without TLS close");
+				     "the connection was closed without TLS close");
 	case GNUTLS_E_FATAL_ALERT_RECEIVED:
 		return alert_error(s, "ended the TLS session");
 	case GNUTLS_E_INVALID_SESSION:

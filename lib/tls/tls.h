@@ -32,11 +32,7 @@ const char *tls_mode_to_string(enum tls_mode m);
  * stays for STARTTLS (and plaintext). */
 #define TLS_DIRECT_PORT 401
 
-enum tls_version {
-	TLS_VERSION_1_2,
-	TLS_VERSION_1_3,
-	_TLS_VERSION_MAX
-};
+enum tls_version { TLS_VERSION_1_2, TLS_VERSION_1_3, _TLS_VERSION_MAX };
 
 /* "1.2" or "1.3"; -EINVAL for anything else. */
 int tls_version_from_string(const char *s);
@@ -109,6 +105,13 @@ ssize_t tls_session_write(struct tls_session *s, const void *buf, size_t n);
 /* Sends close_notify without waiting for the peer's. */
 void tls_session_bye(struct tls_session *s);
 
+/*
+ * The pin (SPKI SHA-256, as pin-sha256 takes it) of the certificate the
+ * server showed in this handshake, whether or not it was trusted: what a
+ * first contact may pin. "" when the server showed none (yet). Owned by s.
+ */
+const char *tls_session_peer_pin(const struct tls_session *s);
+
 /* A sentence for the last failure, or "" when none. */
 const char *tls_session_error(const struct tls_session *s);
 /* "TLS1.3 / ECDHE-X25519 / AES-256-GCM"-style description, for logs. */
@@ -120,8 +123,8 @@ const char *tls_session_describe(struct tls_session *s, char *buf, size_t len);
  * handshake/read/write/free calls as client sessions.
  */
 struct tls_server_options {
-	const char *cert_file; /* PEM: our certificate, then its chain */
-	const char *key_file;  /* PEM: its private key */
+	const char *cert_file;	    /* PEM: our certificate, then its chain */
+	const char *key_file;	    /* PEM: its private key */
 	const char *client_ca_file; /* NULL: no client certificates asked for */
 	bool client_cert_required;  /* with client_ca_file: no certificate, no session */
 };
