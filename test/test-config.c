@@ -235,6 +235,28 @@ static void test_wall(void)
 	config_free(c);
 }
 
+/* upsname and messages, as import-upsmon writes them from MONITOR and NOTIFYMSG. */
+static void test_messages(void)
+{
+	struct config *c = load_good("good-messages.conf");
+	const struct config_hook *h = &c->hooks[0];
+
+	CHECK_STR(c->ups[0].upsname, "rack@localhost:3493");
+	CHECK_STR(c->ups[1].upsname, "desk@[fd00::1]");
+	CHECK_STR(config_hook_message(h, MONITOR_EVENT_ONBATT),
+		  "UPS %s on battery: save your work");
+	CHECK_STR(config_hook_message(h, MONITOR_EVENT_LOWBATT), "100%% gone soon: %s");
+	CHECK_STR(config_hook_message(h, CONFIG_EVENT_SHUTDOWN_HOSTSYNC), "Waiting for the others");
+	CHECK(config_hook_message(h, MONITOR_EVENT_FSD) == NULL);
+	CHECK(config_hook_message(h, _CONFIG_EVENT_MAX) == NULL);
+	config_free(c);
+	/* Without the options: NULL, the documented defaults. */
+	c = load_good("good-wall.conf");
+	CHECK(c->ups[0].upsname == NULL);
+	CHECK(config_hook_message(&c->hooks[2], MONITOR_EVENT_ONLINE) == NULL);
+	config_free(c);
+}
+
 static void test_defaults(void)
 {
 	struct config *c = load_good("good-minimal.conf");
@@ -765,6 +787,7 @@ int main(int argc, char **argv)
 	TEST_RUN(test_data_files);
 	TEST_RUN(test_defaults);
 	TEST_RUN(test_wall);
+	TEST_RUN(test_messages);
 	TEST_RUN(test_full);
 	TEST_RUN(test_syntax);
 	TEST_RUN(test_monitor_settings);

@@ -105,6 +105,14 @@ int config_get_path(const struct scope *s, const char *name, bool empty_ok, char
 int config_get_argv(const struct scope *s, const char *name, char ***ret);
 char **config_argv_free(char **argv);
 
+/* upsname: 1 to CONFIG_UPSNAME_MAX printable characters, no blanks; copied. */
+#define CONFIG_UPSNAME_MAX 255
+int config_get_upsname(const struct scope *s, const char *name, char **ret);
+/* messages = {"EVENT=TEXT", ...} into messages[EVENT] (_CONFIG_EVENT_MAX
+ * slots, NULL where unset); bad ones are reported. */
+#define CONFIG_MESSAGE_MAX 255
+int config_get_messages(const struct scope *s, const char *name, char **messages);
+
 bool config_text_ok(const char *v);
 /* 0, or -EINVAL reported: path cannot be opened for reading. */
 int config_check_readable(const struct scope *s, const char *name, const char *path);

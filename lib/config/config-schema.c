@@ -501,7 +501,8 @@ static void error_cb(cfg_t *cfg, const char *fmt, va_list ap)
 #define SECTION_LINE CFG_STR_LIST_CB(SECTION_LINE_OPT, "{0}", CFGF_NONE, section_cb)
 
 static cfg_opt_t notify_opts[] = {
-    SECTION_LINE, VALUES("command"), VALUES("events"), VALUE("timeout"), VALUE("wall"), CFG_END(),
+    SECTION_LINE,  VALUES("command"),  VALUES("events"), VALUE("timeout"),
+    VALUE("wall"), VALUES("messages"), CFG_END(),
 };
 
 static cfg_opt_t ups_opts[] = {
@@ -510,6 +511,7 @@ static cfg_opt_t ups_opts[] = {
     VALUE("server"),
     VALUE("port"),
     VALUE("ups"),
+    VALUE("upsname"),
     VALUE("tls"),
     VALUE("tls-min-version"),
     VALUE("ca-file"),

@@ -340,3 +340,96 @@ int config_get_argv(const struct scope *s, const char *name, char ***ret)
 	*ret = argv;
 	return 1;
 }
+
+/* ---- upsname, messages ------------------------------------------------- */
+
+/* Printable ASCII without blanks: one word, as upsmon.conf's MONITOR has it. */
+static bool word_printable(const char *v)
+{
+	for (; *v; v++)
+		if (*v <= 0x20 || *v >= 0x7f)
+			return false;
+	return true;
+}
+
+int config_get_upsname(const struct scope *s, const char *name, char **ret)
+{
+	const char *v = config_value(s, name);
+
+	if (!v)
+		return 0;
+	if (!*v || strlen(v) > CONFIG_UPSNAME_MAX || !word_printable(v))
+		return config_scope_error(s, name,
+					  "'%.64s' is not an UPSNAME (1 to %d printable characters "
+					  "without blanks, as in \"myups\" or \"myups@host:3493\")",
+					  v, CONFIG_UPSNAME_MAX);
+	*ret = strdup(v);
+	return *ret ? 1 : -ENOMEM;
+}
+
+/* upsmon fills its NOTIFYMSG with printf: "%s" (the UPSNAME, then the
+ * details), "%%"; any other conversion would read what is not there. */
+static bool message_format_ok(const char *t)
+{
+	unsigned n_s = 0;
+
+	for (const char *p = strchr(t, '%'); p; p = strchr(p + 2, '%')) {
+		if (p[1] == 's')
+			n_s++;
+		else if (p[1] != '%')
+			return false;
+	}
+	return n_s <= 2;
+}
+
+/* "EVENT=TEXT" into messages[EVENT]; blanks around EVENT and before TEXT are dropped. */
+static int message_add(const struct scope *s, const char *name, unsigned i, char **messages)
+{
+	const char *v = cfg_getnstr(s->sec, name, i), *eq = strchr(v, '='), *text;
+	unsigned line = config_line(s->p, s->sec, name, i);
+	char event[32];
+	size_t len;
+	int e;
+
+	if (!eq) {
+		config_error(s->p, line, "%s%s: '%.64s' is not EVENT=TEXT", s->what, name, v);
+		return 0;
+	}
+	v += strspn(v, " \t");
+	for (len = (size_t)(eq - v); len > 0 && strchr(" \t", v[len - 1]); len--)
+		;
+	snprintf(event, sizeof(event), "%.*s", (int)(len < sizeof(event) ? len : 0), v);
+	text = eq + 1 + strspn(eq + 1, " \t");
+	if ((e = config_event_from_string(event)) < 0)
+		config_error(s->p, line, "%s%s: unknown event '%.*s'", s->what, name,
+			     (int)(len > 64 ? 64 : len), v);
+	else if (messages[e])
+		config_error(s->p, line, "%s%s: a second text for %s", s->what, name, event);
+	else if (!*text || strlen(text) > CONFIG_MESSAGE_MAX || !config_text_ok(text))
+		config_error(s->p, line,
+			     "%s%s: the text for %s must have 1 to %d characters, no control "
+			     "characters",
+			     s->what, name, event, CONFIG_MESSAGE_MAX);
+	else if (!message_format_ok(text))
+		config_error(s->p, line,
+			     "%s%s: the text for %s may hold \"%%s\" (the UPSNAME, then the "
+			     "details) at most twice, and \"%%%%\"; no other %%",
+			     s->what, name, event);
+	else if (!(messages[e] = strdup(text)))
+		return -ENOMEM;
+	return 0;
+}
+
+int config_get_messages(const struct scope *s, const char *name, char **messages)
+{
+	unsigned n = cfg_size(s->sec, name);
+
+	if (config_list_empty(s, name))
+		return config_scope_error(s, name,
+					  "the list is empty (leave messages out for "
+					  "the default texts)");
+	for (unsigned i = 0; i < n; i++)
+		if (message_add(s, name, i, messages) < 0)
+			return -ENOMEM;
+	return n > 0;
+}

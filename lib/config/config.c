@@ -182,6 +182,24 @@ bool config_hook_wants(const struct config_hook *h, unsigned e)
 	return e < _CONFIG_EVENT_MAX && (h->events & CONFIG_EVENT_BIT(e));
 }
 
+const char *config_hook_message(const struct config_hook *h, unsigned e)
+{
+	return e < _CONFIG_EVENT_MAX ? h->messages[e] : NULL;
+}
+
+/* A text for an event the section does not run for is a slip worth a word. */
+static int hook_messages(const struct scope *s, struct config_hook *h)
+{
+	int r = config_get_messages(s, "messages", h->messages);
+
+	for (unsigned e = 0; r > 0 && e < _CONFIG_EVENT_MAX; e++)
+		if (h->messages[e] && !config_hook_wants(h, e))
+			config_scope_warning(s, "messages",
+					     "the text for %s is never used: events leaves %s out",
+					     config_event_to_string(e), config_event_to_string(e));
+	return r == -ENOMEM ? r : 0;
+}
+
 static void event_names(char *buf, size_t len)
 {
 	size_t used = 0;
@@ -242,6 +260,8 @@ static int hook_load(const struct scope *s, struct config_hook *h)
 	if (r == -ENOMEM)
 		return r;
 	hook_events(s, h);
+	if (hook_messages(s, h) < 0)
+		return -ENOMEM;
 	if (config_get_seconds(s, "timeout", false, &h->timeout) > 0 && h->timeout == 0) {
 		config_scope_error(s, "timeout", "must be more than 0 seconds");
 		h->timeout = HOOK_TIMEOUT_DEFAULT;
@@ -549,6 +569,8 @@ static int ups_load(const struct scope *s, struct config_ups *u)
 	u->vendor_id = u->product_id = -1;
 	u->power_value = 1;
 	(void)config_get_unsigned(s, "power-value", POWER_VALUE_MAX, &u->power_value);
+	if (config_get_upsname(s, "upsname", &u->upsname) == -ENOMEM)
+		return -ENOMEM;
 	ups_thresholds(s, u);
 	/* With the driver unknown, what the other options mean is unknown too. */
 	if (r < 0)
@@ -710,6 +732,7 @@ static void ups_done(struct config_ups *u)
 	free(u->name);
 	free(u->server);
 	free(u->ups);
+	free(u->upsname);
 	free(u->ca_file);
 	free(u->server_name);
 	free(u->cert_file);
@@ -727,8 +750,11 @@ struct config *config_free(struct config *c)
 	for (size_t i = 0; i < c->n_ups; i++)
 		ups_done(&c->ups[i]);
 	free(c->ups);
-	for (size_t i = 0; i < c->n_hooks; i++)
+	for (size_t i = 0; i < c->n_hooks; i++) {
 		config_argv_free(c->hooks[i].argv);
+		for (unsigned e = 0; e < _CONFIG_EVENT_MAX; e++)
+			free(c->hooks[i].messages[e]);
+	}
 	free(c->hooks);
 	config_serve_free(c->serve);
 	config_argv_free(c->shutdown_argv);

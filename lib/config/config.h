@@ -59,6 +59,8 @@ struct config_ups {
 	char *server;		   /* net: required */
 	uint16_t port;		   /* default 3493; 401 with tls = "direct" */
 	char *ups;		   /* the UPS name on the server; default: the section title */
+	char *upsname;		   /* upsname: UPSNAME given to hooks (import-upsmon writes the
+				    * MONITOR system as upsmon passed it); NULL: the default */
 	enum tls_mode tls;	   /* tls = "starttls" (default) | "direct" | "off" */
 	enum tls_version tls_min;  /* tls-min-version; default tls_mode_min_version(tls) */
 	bool tls_min_lowered;	   /* "1.2" written for direct: warned at every start */
@@ -83,6 +85,11 @@ struct config_hook {
 	uint64_t timeout; /* usec, default 30 s */
 	unsigned line;	  /* where the notify section starts */
 	bool wall;	  /* wall = true: the message also goes to every logged-in terminal */
+	/* messages = {"EVENT=TEXT", ...}: this section's text for EVENT (its
+	 * command's last argument and NOTIFYMSG, and its wall), upsmon's
+	 * NOTIFYMSG; "%s" stands for UPSNAME, a second one for the details.
+	 * NULL: the daemon's own text. */
+	char *messages[_CONFIG_EVENT_MAX];
 };
 
 /* serve { user NAME { ... } }: one account of the server (agent/serve.c). */
@@ -201,3 +208,5 @@ const char *config_event_to_string(unsigned e);
 
 /* Whether hook h runs for event e. */
 bool config_hook_wants(const struct config_hook *h, unsigned e);
+/* Hook h's own text for event e (messages = ...), or NULL for the default. */
+const char *config_hook_message(const struct config_hook *h, unsigned e);

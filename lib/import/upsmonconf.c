@@ -160,10 +160,9 @@ static int split_char(struct splitter *s, const char *t, size_t len, size_t *i, 
 		word_end(s);
 		return 0;
 	}
-	if ((unsigned char)ch < 0x20 && ch != '\t') {
-		s->bad = "a control character (this is not a text file?)";
-		return 0;
-	}
+	/* Binary junk: nothing of the file is worth converting. */
+	if ((unsigned char)ch < 0x20 && ch != '\t' && ch != '\f' && ch != '\v')
+		return -EBADMSG;
 	return word_putc(s, ch);
 }
 
@@ -201,11 +200,7 @@ int upsmonconf_parse(const char *path, const char *text, size_t len, struct upsm
 	if (!c)
 		return -ENOMEM;
 	c->path = path;
-	if (memchr(text, '\0', len))
-		r = upsmon_note_add(&c->notes, &c->n_notes, path, 0,
-				    "holds NUL bytes: this is not a text file");
-	else
-		r = parse(c, text, len);
+	r = memchr(text, '\0', len) ? -EBADMSG : parse(c, text, len);
 	if (r < 0) {
 		upsmonconf_free(c);
 		return r;
@@ -237,4 +232,12 @@ const struct upsmonconf_line *upsmonconf_find(const struct upsmonconf *c, const 
 		if (strcmp(c->lines[i].words[0], name) == 0)
 			found = &c->lines[i];
 	return found;
+}
+
+const struct upsmonconf_line *upsmonconf_find_line(const struct upsmonconf *c, unsigned line)
+{
+	for (size_t i = 0; c && line && i < c->n_lines; i++)
+		if (c->lines[i].line == line)
+			return &c->lines[i];
+	return NULL;
 }

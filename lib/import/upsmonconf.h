@@ -38,16 +38,19 @@ struct upsmonconf {
 };
 
 /*
- * Splits text (len bytes, NUL bytes refused) into directives. A line that
- * cannot be read (an unclosed quote, a control character, too many words)
- * is skipped with a note; the rest is still read. Returns 0 and a new
- * upsmonconf in *ret (free with upsmonconf_free()), or -ENOMEM.
+ * Splits text (len bytes) into directives. A line that cannot be read (an
+ * unclosed quote, too many words) is skipped with a note; the rest is
+ * still read. Returns 0 and a new upsmonconf in *ret (free with
+ * upsmonconf_free()), -EBADMSG when text is not a text file (a NUL byte, a
+ * control character other than tab, CR, form feed), or -ENOMEM.
  */
 int upsmonconf_parse(const char *path, const char *text, size_t len, struct upsmonconf **ret);
 struct upsmonconf *upsmonconf_free(struct upsmonconf *c);
 
 /* The last directive named name (case matters, as for upsmon), or NULL. */
 const struct upsmonconf_line *upsmonconf_find(const struct upsmonconf *c, const char *name);
+/* The directive that starts on line (1-based), or NULL. */
+const struct upsmonconf_line *upsmonconf_find_line(const struct upsmonconf *c, unsigned line);
 
 /* Appends a note ("file:line: text") to a list; -ENOMEM. */
 int upsmon_note_add(struct upsmon_note **notes, size_t *n, const char *file, unsigned line,

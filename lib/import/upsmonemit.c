@@ -51,14 +51,20 @@ static void emit_globals(struct um *m, FILE *f)
 	for (unsigned k = 0; k < _UM_VALUE_MAX; k++) {
 		const struct um_value *v = &m->values[k];
 
-		if (!v->set)
+		if (!v->set || (k == UM_MINSUPPLIES && m->shutdown_none))
 			continue;
 		if (k == UM_OFFDURATION && v->v < 0)
 			fprintf(f, "%s = \"never\"\n", value_names[k]);
 		else
-			fprintf(f, "%s = %ld\n", value_names[k], v->v);
+			fprintf(f, "%s = %ld%s\n", value_names[k], v->v,
+				v->every_poll ? "\t# upsmon's 0: at every poll" : "");
 	}
-	if (m->shutdown_argv)
+	if (m->shutdown_none)
+		fprintf(f,
+			"# %s:%u: SHUTDOWNCMD \"\": upsmon powered nothing off. This host only\n"
+			"# watches and notifies, and is never shut down.\nmin-supplies = 0\n",
+			m->in->conf->path, m->shutdown_none);
+	else if (m->shutdown_argv)
 		put_list(f, "", "shutdown-command", m->shutdown_argv);
 	else
 		fputs("# Power off through systemd-logind (no shutdown-command).\n", f);
@@ -78,6 +84,25 @@ static void put_events(FILE *f, const struct um *m, unsigned bit, uint64_t only)
 	fputs(want == UM_EVENTS_MAPPED ? "\"ALL\"}\n" : "}\n", f);
 }
 
+/* NOTIFYMSG's texts for the events this section gets. */
+static void put_messages(FILE *f, const struct um *m, unsigned bit)
+{
+	size_t n = 0;
+
+	for (unsigned e = 0; e < UM_EVENTS_MAPPED; e++) {
+		_cleanup_free_ char *item = NULL;
+
+		if (!m->messages[e] || !um_event_reaches(m, e, bit))
+			continue;
+		if (asprintf(&item, "%s=%s", um_events[e], m->messages[e]) < 0)
+			continue;
+		fputs(n++ ? ",\n\t\t    " : "\tmessages = {", f);
+		put_string(f, item);
+	}
+	if (n)
+		fputs("}\t# NOTIFYMSG\n", f);
+}
+
 static bool any_event(const struct um *m, unsigned bit, uint64_t only)
 {
 	for (unsigned e = 0; e < UM_EVENTS_MAPPED; e++)
@@ -94,6 +119,7 @@ static void emit_notify(struct um *m, FILE *f)
 	if (any_event(m, UM_WALL, UINT64_MAX)) {
 		fputs("notify {\n\twall = true\n", f);
 		put_events(f, m, UM_WALL, UINT64_MAX);
+		put_messages(f, m, UM_WALL);
 		fputs("}\n", f);
 	} else
 		fputs("notify {\n\twall = false\n}\n", f);
@@ -105,6 +131,7 @@ static void emit_notify(struct um *m, FILE *f)
 	fputs("notify {\n", f);
 	put_list(f, "\t", "command", m->notify_argv);
 	put_events(f, m, UM_EXEC, only);
+	put_messages(f, m, UM_EXEC);
 	fputs("}\n", f);
 }
 
@@ -117,6 +144,10 @@ static void emit_ups(struct um *m, FILE *f, const struct um_monitor *u)
 		fprintf(f, "\tport = %u\n", u->port);
 	if (strcmp(u->ups, u->name) != 0)
 		put_option(f, "\t", "ups", u->ups);
+	/* upssched.conf's AT lines and the notify scripts know the UPS by this name. */
+	fputs("\tupsname = ", f);
+	put_string(f, u->system);
+	fputs("\t# UPSNAME for the notify commands, as upsmon gave it\n", f);
 	if (m->certpath)
 		fputs("\t#ca-file = \"/etc/upsagent/ca.pem\"\t# see the certutil command above\n",
 		      f);
@@ -126,14 +157,22 @@ static void emit_ups(struct um *m, FILE *f, const struct um_monitor *u)
 	for (size_t i = 0; i < m->res->n_passwords; i++)
 		if (strcmp(m->res->passwords[i].section, u->name) == 0)
 			put_option(f, "\t", "password-file", m->res->passwords[i].path);
-	fprintf(f, "\trole = \"%s\"\n\tpower-value = %u\n", u->primary ? "primary" : "secondary",
-		u->power);
+	fprintf(f, "\trole = \"%s\"%s\n\tpower-value = %u\n", u->primary ? "primary" : "secondary",
+		u->role_guessed ? "\t# upsmon took any other word for secondary" : "", u->power);
 	if (u->on_battery_max)
 		fprintf(f, "\ton-battery-max = %u\t# from upssched.conf\n", u->on_battery_max);
 	fputs("}\n", f);
 }
 
-/* By file (upsmon.conf first), then line; stable, so a line's notes keep their order. */
+/* upsmon.conf first, then upssched.conf, then the CMDSCRIPT. */
+static int file_rank(const struct um *m, const char *file)
+{
+	if (file == m->in->conf->path)
+		return 0;
+	return m->in->sched && file == m->in->sched->path ? 1 : 2;
+}
+
+/* By file, then line; stable, so a line's notes keep their order. */
 static void notes_sort(struct um *m)
 {
 	struct upsmon_note *v = m->res->notes;
@@ -141,11 +180,11 @@ static void notes_sort(struct um *m)
 	for (size_t i = 1; i < m->res->n_notes; i++)
 		for (size_t j = i; j > 0; j--) {
 			const struct upsmon_note *a = &v[j - 1], *b = &v[j];
-			bool a_conf = a->file == m->in->conf->path, b_conf = b->file == m->in->conf->path;
+			int ra = file_rank(m, a->file), rb = file_rank(m, b->file);
 			unsigned la = a->line ? a->line : UINT_MAX, lb = b->line ? b->line : UINT_MAX;
 			struct upsmon_note t;
 
-			if (a_conf > b_conf || (a_conf == b_conf && la <= lb))
+			if (ra < rb || (ra == rb && la <= lb))
 				break;
 			t = v[j - 1];
 			v[j - 1] = v[j];

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Between the parts of the import: upsmonimport.c (upsmon.conf's
- * directives into the model below), upssched-import.c (upssched.conf's
- * timers), upsmonimport-note.c (notes, helpers) and upsmonemit.c (the
- * model written out as upsagent.conf).
+ * directives into the model below), upsmonnotify.c (its NOTIFYFLAG and
+ * NOTIFYMSG lines), upssched-import.c (upssched.conf's timers, with
+ * cmdscript.c reading its CMDSCRIPT), upsmonimport-note.c (notes, helpers)
+ * and upsmonemit.c (the model written out as upsagent.conf).
  */
 #pragma once
 
@@ -17,13 +18,15 @@
 #define UM_SYSLOG 1u
 #define UM_WALL	  2u
 #define UM_EXEC	  4u
+#define UM_IGNORE 8u /* upsmon then does nothing else for the event */
 
 /* upsmon's event names; upsagent has the same name for every one below
  * UM_EVENTS_MAPPED, and nothing for the rest. */
-#define UM_EVENTS	 30
-#define UM_EVENTS_MAPPED 27
+#define UM_EVENTS	 32
+#define UM_EVENTS_MAPPED 28
 extern const char *const um_events[UM_EVENTS];
-int um_event_from_string(const char *s); /* index into um_events, or -1 */
+/* Index into um_events, or -1; case does not matter, as for upsmon. */
+int um_event_from_string(const char *s);
 
 struct um_monitor {
 	char name[72];	/* the ups section */
@@ -35,6 +38,7 @@ struct um_monitor {
 	unsigned power;
 	unsigned line;
 	char *server_name;	 /* from CERTHOST, or NULL */
+	bool role_guessed;	 /* neither primary nor secondary: secondary, as upsmon */
 	unsigned on_battery_max; /* seconds, from upssched; 0: none */
 };
 
@@ -43,6 +47,7 @@ struct um_value {
 	long v;
 	unsigned line;
 	bool set;
+	bool every_poll; /* upsmon's 0, "at every poll": v is the poll interval */
 };
 
 enum um_value_kind {
@@ -68,6 +73,12 @@ struct um {
 	unsigned notify_line;
 	bool notify_upssched;
 	unsigned flags[UM_EVENTS];
+	unsigned ignore_line;	   /* the first NOTIFYFLAG ... IGNORE */
+	char *messages[UM_EVENTS]; /* NOTIFYMSG texts other than upsmon's own */
+	unsigned message_lines[UM_EVENTS];
+	struct um_value pollalert; /* POLLFREQALERT */
+	unsigned shutdown_none;	   /* the line of SHUTDOWNCMD "": nothing is powered off */
+	unsigned powerdown_line;   /* POWERDOWNFLAG */
 	uint64_t sched_events; /* events upssched still needs to hear of (UM_EVENTS bits) */
 	struct um_monitor *mon;
 	size_t n_mon;
@@ -86,6 +97,14 @@ int um_comment_file(struct um *m, const char *file, unsigned line, const char *f
 
 /* upssched.conf's timers into on-battery-max, or a warning each. */
 int um_sched(struct um *m);
+
+/* NOTIFYFLAG and NOTIFYMSG lines; 0 or -ENOMEM. */
+int um_on_notifyflag(struct um *m, const struct upsmonconf_line *l);
+int um_on_notifymsg(struct um *m, const struct upsmonconf_line *l);
+/* What needs every line: the IGNOREd events, texts that go nowhere. */
+void um_finish_notify(struct um *m);
+/* Whether event e reaches the section that has flag bit (UM_WALL, UM_EXEC). */
+bool um_event_reaches(const struct um *m, unsigned e, unsigned bit);
 
 /* The text of the new file into m->res->text; -ENOMEM. */
 int um_emit(struct um *m);

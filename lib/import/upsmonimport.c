@@ -11,25 +11,10 @@
 #include <string.h>
 #include <strings.h>
 
+#include "cmdscript.h"
 #include "macro.h"
 #include "nutword.h"
 #include "upsmonimport-internal.h"
-
-const char *const um_events[UM_EVENTS] = {
-    "ONLINE",	  "ONBATT",  "LOWBATT",	 "FSD",		 "COMMOK",	     "COMMBAD",
-    "SHUTDOWN",	  "REPLBATT", "NOCOMM",	 "CAL",		 "NOTCAL",	     "OFF",
-    "NOTOFF",	  "BYPASS",  "NOTBYPASS", "ECO",	 "NOTECO",	     "ALARM",
-    "NOTALARM",	  "OVER",    "NOTOVER",	 "TRIM",	 "NOTTRIM",	     "BOOST",
-    "NOTBOOST",	  "OTHER",   "NOTOTHER", "NOPARENT",	 "SUSPEND_STARTING", "SUSPEND_FINISHED",
-};
-
-int um_event_from_string(const char *s)
-{
-	for (int i = 0; i < UM_EVENTS; i++)
-		if (strcmp(s, um_events[i]) == 0)
-			return i;
-	return -1;
-}
 
 #define COMMENT(m, l, ...) um_comment(m, (m)->in->conf, l, __VA_ARGS__)
 
@@ -87,7 +72,7 @@ static bool on_value(struct um *m, const struct upsmonconf_line *l)
 			COMMENT(m, l, "not carried over: upsd drops a client that says nothing for "
 				"60 seconds, so upsagent polls more often; the default, 5, is used");
 		else
-			m->values[values[i].kind] = (struct um_value){v, l->line, true};
+			m->values[values[i].kind] = (struct um_value){v, l->line, true, false};
 		return true;
 	}
 	return false;
@@ -172,20 +157,54 @@ static void monitor_free(struct um_monitor *u)
 static const char monitor_usage[] =
     "MONITOR UPS@HOST[:PORT] POWERVALUE USER PASSWORD primary|secondary";
 
+static bool is_role(const char *w)
+{
+	return !strcasecmp(w, "primary") || !strcasecmp(w, "master") ||
+	       !strcasecmp(w, "secondary") || !strcasecmp(w, "slave");
+}
+
+static bool is_number(const char *w)
+{
+	return *w && strspn(w, "0123456789") == strlen(w);
+}
+
+/* Which words a MONITOR line of fewer than 6 lacks, guessed from the ones
+ * it has: the system comes first, the power value is a number, the role
+ * one of upsmon's words; what is left are the user and the password. */
+static void monitor_missing(const struct upsmonconf_line *l, char *buf, size_t len)
+{
+	size_t n = l->n_words;
+	bool power = n >= 3 && is_number(l->words[2]), role = n >= 3 && is_role(l->words[n - 1]);
+	long rest = (long)n - 2 - power - role; /* words for the user and the password */
+
+	snprintf(buf, len, "%s%s%s%s", n < 2 ? "the UPS (UPS@HOST), " : "",
+		 power ? "" : "the power value, ",
+		 rest <= 0   ? "the user, the password, "
+		 : rest == 1 ? "the user (SYSTEM POWERVALUE PASSWORD ROLE is upsmon's old form, "
+			       "which upsmon refuses too), "
+			     : "",
+		 role ? "" : "the role (primary or secondary), ");
+	if (strlen(buf) >= 2)
+		buf[strlen(buf) - 2] = '\0';
+}
+
 /* Checks the words; 0, or -EINVAL (commented). */
 static int monitor_check(struct um *m, const struct upsmonconf_line *l, struct um_monitor *u)
 {
-	const char *type = l->n_words > 5 ? l->words[5] : "";
+	char missing[256];
 	long power;
 	int r;
 
-	if (l->n_words == 5 && (strcmp(l->words[4], "primary") == 0 || strcmp(l->words[4], "secondary") == 0 ||
-				strcmp(l->words[4], "master") == 0 || strcmp(l->words[4], "slave") == 0)) {
-		COMMENT(m, l, "bad MONITOR: the password is missing; expected %s", monitor_usage);
+	if (l->n_words < 6) {
+		monitor_missing(l, missing, sizeof(missing));
+		COMMENT(m, l, "bad MONITOR: missing %s; expected %s", missing, monitor_usage);
 		return -EINVAL;
 	}
-	if (l->n_words != 6) {
-		COMMENT(m, l, "bad MONITOR: %zu words; expected %s", l->n_words, monitor_usage);
+	if (l->n_words > 6) {
+		COMMENT(m, l,
+			"bad MONITOR: %zu words, more than 6 (a password with blanks goes in "
+			"double quotes); expected %s",
+			l->n_words, monitor_usage);
 		return -EINVAL;
 	}
 	r = monitor_system(u, l->words[1]);
@@ -207,13 +226,15 @@ static int monitor_check(struct um *m, const struct upsmonconf_line *l, struct u
 		COMMENT(m, l, "bad MONITOR: the user name '%s' is not one plain word", l->words[3]);
 		return -EINVAL;
 	}
-	if (strcmp(type, "primary") == 0 || strcmp(type, "master") == 0)
-		u->primary = true;
-	else if (strcmp(type, "secondary") != 0 && strcmp(type, "slave") != 0) {
-		COMMENT(m, l, "bad MONITOR: '%s' is neither primary nor secondary (nor master, slave)",
-			type);
-		return -EINVAL;
-	}
+	/* upsmon: strcasecmp with "primary" and "master"; any other word is a secondary. */
+	u->primary = !strcasecmp(l->words[5], "primary") || !strcasecmp(l->words[5], "master");
+	u->role_guessed = !is_role(l->words[5]);
+	if (u->role_guessed)
+		COMMENT(m, l,
+			"meaning kept: '%s' is neither primary nor secondary (nor master, "
+			"slave); upsmon took it for a secondary, and so does role = "
+			"\"secondary\"",
+			l->words[5]);
 	return 0;
 }
 
@@ -265,29 +286,6 @@ fail:
 
 /* ---- commands ---------------------------------------------------------- */
 
-static bool is_poweroff(char **argv)
-{
-	const char *base = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
-	size_t n = 0;
-
-	while (argv[n])
-		n++;
-	if (strcmp(base, "poweroff") == 0)
-		return n == 1;
-	if (strcmp(base, "systemctl") == 0)
-		return n == 2 && strcmp(argv[1], "poweroff") == 0;
-	if (strcmp(base, "halt") == 0)
-		return n == 2 && strcmp(argv[1], "-p") == 0;
-	if (strcmp(base, "init") == 0)
-		return n == 2 && strcmp(argv[1], "0") == 0;
-	if (strcmp(base, "shutdown") != 0)
-		return false;
-	/* shutdown -h|-P [now|+0|0] */
-	return (n == 2 || (n == 3 && (!strcmp(argv[2], "now") || !strcmp(argv[2], "+0") ||
-				      !strcmp(argv[2], "0")))) &&
-	       (!strcmp(argv[1], "-h") || !strcmp(argv[1], "-P") || !strcmp(argv[1], "-hP"));
-}
-
 /* upsmon hands both commands to /bin/sh: keep the shell only when the line
  * needs it. The notify command gets the message as its last argument, as
  * from upsmon: through the shell, that is "$1" after the script. */
@@ -324,20 +322,23 @@ static int on_shutdowncmd(struct um *m, const struct upsmonconf_line *l)
 
 	if (!args_ok(m, l, 2, "the command in quotes"))
 		return 0;
-	if (!(argv = um_split(l->words[1])) || !argv[0]) {
-		m->error = argv ? m->error : -ENOMEM;
+	if (!(argv = um_split(l->words[1])))
+		return m->error = -ENOMEM;
+	m->shutdown_none = 0;
+	m->shutdown_argv = um_strv_free(m->shutdown_argv);
+	/* upsmon hands "" to system(), which runs nothing: a host that only watches. */
+	if (!argv[0]) {
 		um_strv_free(argv);
-		return COMMENT(m, l, "not carried over: the command is empty");
+		m->shutdown_none = l->line;
+		return 0;
 	}
-	if (is_poweroff(argv)) {
+	if (cmdscript_is_poweroff(argv)) {
 		um_strv_free(argv);
-		m->shutdown_argv = um_strv_free(m->shutdown_argv);
 		return COMMENT(m, l, "meaning changes: upsagent powers off through systemd-logind "
 				     "(PowerOff, allowed by its polkit rule) instead of running this "
 				     "command as root");
 	}
 	um_strv_free(argv);
-	um_strv_free(m->shutdown_argv);
 	if (!(m->shutdown_argv = command_argv(l->words[1], false, &shell)))
 		return m->error = -ENOMEM;
 	COMMENT(m, l, "meaning changes: shutdown-command runs it%s as user upsagent, without "
@@ -378,65 +379,62 @@ static int on_notifycmd(struct um *m, const struct upsmonconf_line *l)
 	return 0;
 }
 
-/* ---- NOTIFYFLAG, NOTIFYMSG --------------------------------------------- */
+/* ---- TLS --------------------------------------------------------------- */
 
-static int on_notifyflag(struct um *m, const struct upsmonconf_line *l)
+/* CERTHOST's [USER@]HOST[:PORT], split as upsclient does; 0, -EINVAL or -ENOMEM. */
+static int certhost_target(const char *spec, struct um_monitor *t)
 {
-	_cleanup_free_ char *flags = NULL;
-	unsigned f = 0;
-	int e;
+	const char *at = strchr(spec, '@');
+	_cleanup_free_ char *system = NULL;
 
-	if (!args_ok(m, l, 3, "NOTIFYFLAG EVENT FLAG[+FLAG...]"))
-		return 0;
-	if ((e = um_event_from_string(l->words[1])) < 0)
-		return COMMENT(m, l, "not carried over: unknown event '%s'", l->words[1]);
-	if (!(flags = strdup(l->words[2])))
-		return m->error = -ENOMEM;
-	for (char *save = NULL, *t = strtok_r(flags, "+", &save); t; t = strtok_r(NULL, "+", &save)) {
-		if (strcmp(t, "SYSLOG") == 0)
-			f |= UM_SYSLOG;
-		else if (strcmp(t, "WALL") == 0)
-			f |= UM_WALL;
-		else if (strcmp(t, "EXEC") == 0)
-			f |= UM_EXEC;
-		else if (strcmp(t, "IGNORE") != 0)
-			return COMMENT(m, l, "not carried over: unknown flag '%s' (SYSLOG, WALL, EXEC "
-					     "or IGNORE)", t);
-	}
-	m->flags[e] = f;
-	if (e >= UM_EVENTS_MAPPED)
-		COMMENT(m, l, "not carried over: upsagent has no %s event", um_events[e]);
-	else if (!(f & UM_SYSLOG))
-		COMMENT(m, l, "meaning changes: upsagent always logs %s to the journal", um_events[e]);
-	return 0;
+	/* monitor_system() wants a UPS name before the '@': any will do. */
+	if (asprintf(&system, "_@%s", at ? at + 1 : spec) < 0)
+		return -ENOMEM;
+	return monitor_system(t, system);
 }
 
-/* ---- TLS --------------------------------------------------------------- */
+/* upsclient matches a CERTHOST by host name (as written) and port, 3493 by default. */
+static bool certhost_matches(const struct um_monitor *t, const struct um_monitor *u)
+{
+	return strcmp(t->host, u->host) == 0 &&
+	       (t->port ? t->port : 3493) == (u->port ? u->port : 3493);
+}
 
 static int on_certhost(struct um *m, const struct upsmonconf_line *l)
 {
+	struct um_monitor target = {0};
 	bool dns = true;
 	size_t n = 0;
+	int r;
 
-	if (!args_ok(m, l, 5, "CERTHOST HOST \"CERTIFICATE NAME\" CERTVERIFY FORCESSL"))
+	if (!args_ok(m, l, 5, "CERTHOST HOST[:PORT] \"CERTIFICATE NAME\" CERTVERIFY FORCESSL"))
 		return 0;
+	r = certhost_target(l->words[1], &target);
+	if (r < 0) {
+		monitor_free(&target);
+		return r == -ENOMEM ? (m->error = r)
+				    : COMMENT(m, l, "not carried over: '%s' is not HOST[:PORT]",
+					      l->words[1]);
+	}
 	for (const char *p = l->words[2]; *p; p++)
 		dns &= name_char_ok(*p);
 	for (size_t i = 0; i < m->n_mon; i++) {
-		if (strcmp(m->mon[i].host, l->words[1]) != 0)
+		if (!certhost_matches(&target, &m->mon[i]))
 			continue;
 		n++;
 		if (dns && !m->mon[i].server_name && !(m->mon[i].server_name = strdup(l->words[2])))
 			m->error = -ENOMEM;
 	}
 	if (n == 0)
-		COMMENT(m, l, "not carried over: no MONITOR line above names the host %s", l->words[1]);
+		COMMENT(m, l, "not carried over: no MONITOR line names the host %s on port %u",
+			target.host, target.port ? target.port : 3493);
 	else if (!dns)
 		COMMENT(m, l, "not carried over: upsagent checks the server's certificate against a "
 			      "host name (server-name), and '%s' is not one", l->words[2]);
 	if (strcmp(l->words[3], "1") != 0 || strcmp(l->words[4], "1") != 0)
 		COMMENT(m, l, "meaning changes: upsagent always requires TLS and verifies the "
 			      "certificate of %s", l->words[1]);
+	monitor_free(&target);
 	return 0;
 }
 
@@ -489,6 +487,19 @@ static const struct {
     {"ALARMCRITICAL", "upsagent does not count ALARM as critical"},
 };
 
+static int on_pollalert(struct um *m, const struct upsmonconf_line *l)
+{
+	long v;
+
+	if (!args_ok(m, l, 2, "one number"))
+		return 0;
+	if (!parse_long(l->words[1], 1, 100000000, &v))
+		return COMMENT(m, l, "not carried over: '%s' is not a whole number of seconds",
+			       l->words[1]);
+	m->pollalert = (struct um_value){v, l->line, true, false};
+	return 0;
+}
+
 static int on_line(struct um *m, const struct upsmonconf_line *l)
 {
 	const char *d = l->words[0];
@@ -502,7 +513,13 @@ static int on_line(struct um *m, const struct upsmonconf_line *l)
 	if (strcmp(d, "NOTIFYCMD") == 0)
 		return on_notifycmd(m, l);
 	if (strcmp(d, "NOTIFYFLAG") == 0)
-		return on_notifyflag(m, l);
+		return um_on_notifyflag(m, l);
+	if (strcmp(d, "NOTIFYMSG") == 0)
+		return um_on_notifymsg(m, l);
+	if (strcmp(d, "POLLFREQALERT") == 0)
+		return on_pollalert(m, l);
+	if (strcmp(d, "POWERDOWNFLAG") == 0)
+		return m->powerdown_line = l->line, 0;
 	if (strcmp(d, "CERTHOST") == 0)
 		return on_certhost(m, l);
 	if (!strcmp(d, "CERTPATH") || !strcmp(d, "CERTIDENT") || !strcmp(d, "CERTVERIFY") ||
@@ -525,11 +542,86 @@ static void um_finish_power(struct um *m)
 
 	for (size_t i = 0; i < m->n_mon; i++)
 		sum += m->mon[i].power;
-	if (m->n_mon && min->set && (unsigned long)min->v > sum)
+	if (m->n_mon && min->set && !m->shutdown_none && (unsigned long)min->v > sum)
 		COMMENT(m, upsmonconf_find(m->in->conf, "MINSUPPLIES"),
 			"MINSUPPLIES %ld is more than the power values of the MONITOR lines carried "
 			"over (%lu): upsmon refuses this, and so does check-config",
 			min->v, sum);
+}
+
+static bool any_primary(const struct um *m, bool local)
+{
+	for (size_t i = 0; i < m->n_mon; i++)
+		if (m->mon[i].primary &&
+		    (!local || !strcasecmp(m->mon[i].host, "localhost") ||
+		     !strcmp(m->mon[i].host, "127.0.0.1") || !strcmp(m->mon[i].host, "::1")))
+			return true;
+	return false;
+}
+
+/* SHUTDOWNCMD "": upsmon went through its shutdown and ran nothing. */
+static void um_finish_no_shutdown(struct um *m)
+{
+	const struct upsmonconf_line *l = upsmonconf_find_line(m->in->conf, m->shutdown_none);
+
+	COMMENT(
+	    m, l,
+	    "meaning kept: upsmon powered nothing off (system(\"\") runs nothing), so this host "
+	    "only watches and notifies: min-supplies = 0%s, never a power-off%s",
+	    m->values[UM_MINSUPPLIES].set ? " replaces MINSUPPLIES" : "",
+	    any_primary(m, false)
+		? ". As primary, upsmon still set FSD and waited HOSTSYNC for the secondaries "
+		  "first; upsagent with min-supplies = 0 never sets FSD, so those hosts now "
+		  "shut down on their own readings only"
+		: "");
+}
+
+/* POWERDOWNFLAG: what NUT's system-shutdown hook did with it. */
+static void um_finish_powerdown(struct um *m)
+{
+	const struct upsmonconf_line *l = upsmonconf_find_line(m->in->conf, m->powerdown_line);
+
+	if (!any_primary(m, true))
+		COMMENT(m, l,
+			"not carried over: upsagent writes its own flag, "
+			"/run/upsagent/killpower (powerdown-flag), which its system-shutdown "
+			"hook reads (upsagent killpower); NUT's hook reads this one");
+	else
+		COMMENT(
+		    m, l,
+		    "meaning changes: with this flag, NUT's system-shutdown hook (upsmon -K, "
+		    "then upsdrvctl shutdown) told the UPS on this host to cut its output and "
+		    "come back with the mains; without upsmon nobody writes it, so that no longer "
+		    "happens. upsagent's own hook (upsagent killpower, flag "
+		    "/run/upsagent/killpower) does it only for a UPS it reads itself (driver = "
+		    "\"usb\" instead of upsd's driver)");
+}
+
+/* upsmon repeats a warning when (now - last) > interval: 0 means every poll,
+ * which is upsagent's poll-interval, since 0 means never there. */
+static void um_finish_every_poll(struct um *m, long poll)
+{
+	static const enum um_value_kind kinds[] = {UM_NOCOMM, UM_RBWARN};
+	static const char *const names[] = {"NOCOMMWARNTIME", "RBWARNTIME"};
+
+	for (size_t i = 0; i < ELEMENTSOF(kinds); i++) {
+		struct um_value *v = &m->values[kinds[i]];
+
+		if (!v->set || v->v != 0)
+			continue;
+		COMMENT(
+		    m, upsmonconf_find_line(m->in->conf, v->line),
+		    "changed: %s 0 made upsmon warn at every poll; in upsagent 0 means never, so "
+		    "the poll interval, %ld, is used",
+		    names[i], poll);
+		v->v = poll;
+		v->every_poll = true;
+	}
+	if (m->pollalert.set && m->pollalert.v != poll)
+		COMMENT(
+		    m, upsmonconf_find_line(m->in->conf, m->pollalert.line),
+		    "not carried over: upsagent polls every poll-interval (%ld s), on battery too",
+		    poll);
 }
 
 static const struct upsmonconf_line *first_line(const struct upsmonconf *c, const char *name)
@@ -600,11 +692,17 @@ static void um_finish(struct um *m)
 			   "changed: dead-time%s must be at least twice the poll interval (%ld s), "
 			   "so one lost poll never shuts the host down; %ld is used",
 			   dead->set ? "" : " (the default, 15 s)", p, 2 * p);
-		*dead = (struct um_value){2 * p, dead->line, true};
+		*dead = (struct um_value){2 * p, dead->line, true, false};
 	}
+	um_finish_every_poll(m, p);
 	um_finish_power(m);
+	if (m->shutdown_none)
+		um_finish_no_shutdown(m);
+	if (m->powerdown_line)
+		um_finish_powerdown(m);
 	um_finish_tls(m);
 	um_finish_exec(m);
+	um_finish_notify(m);
 }
 
 static void um_lines(struct um *m)
@@ -644,6 +742,8 @@ int upsmon_import(const struct upsmon_import_in *in, struct upsmon_import **ret)
 	free(m.certpath);
 	um_strv_free(m.shutdown_argv);
 	um_strv_free(m.notify_argv);
+	for (unsigned e = 0; e < UM_EVENTS; e++)
+		free(m.messages[e]);
 	if (r < 0) {
 		upsmon_import_free(m.res);
 		return r;
@@ -658,6 +758,7 @@ struct upsmon_import *upsmon_import_free(struct upsmon_import *r)
 		return NULL;
 	free(r->text);
 	upsmon_notes_free(r->notes, r->n_notes);
+	free(r->script_path);
 	for (size_t i = 0; i < r->n_passwords; i++) {
 		if (r->passwords[i].password)
 			explicit_wipe(r->passwords[i].password, strlen(r->passwords[i].password));

@@ -40,7 +40,8 @@ struct upsmon_import {
 	size_t n_notes;
 	struct upsmon_password *passwords;
 	size_t n_passwords;
-	size_t n_ups; /* ups sections written */
+	size_t n_ups;	   /* ups sections written */
+	char *script_path; /* upssched's CMDSCRIPT, which notes may name; or NULL */
 };
 
 /* 0 and a new result in *ret (free with upsmon_import_free()), or -ENOMEM. */

@@ -150,7 +150,7 @@ def refuses_to_overwrite_without_force():
     res, _, _ = run_import('overwrite', src, '--force')
     expect_ok(res)
     assert read(out) == before
-    check_passwords(pw, {'good': 'goodpass'})
+    check_passwords(pw, {'good': 'goodpass', 'role': 'pw'})
 
 
 @case
@@ -159,9 +159,10 @@ def broken_lines_are_warnings_and_the_rest_carries_over():
     res, out, pw = run_import('broken', src)
     expect_ok(res)
     check_config_ok(out)
-    check_passwords(pw, {'good': 'goodpass'})
+    # upsmon takes a role it does not know (boss) for secondary: so does the import.
+    check_passwords(pw, {'good': 'goodpass', 'role': 'pw'})
     w = '\n'.join(warnings(res))
-    for n, what in ((3, 'unknown directive MONITR'), (4, 'the password is missing'),
+    for n, what in ((3, 'unknown directive MONITR'), (4, 'missing the user'),
                     (5, "power value 'one'"), (6, "is not UPS@HOST"), (7, "'boss' is neither"),
                     (8, "'soon' is not a whole number"), (9, '60 seconds'), (10, 'too few words'),
                     (11, "unknown event 'ONBAT'"), (12, "unknown flag 'BEEP'"),
@@ -198,6 +199,21 @@ def standard_output_and_usage():
     assert res.returncode == 1 and 'missing.conf: cannot read: No such file' in res.stderr, res
     res = upsagent('import-upsmon', '--password-dir', 'relative', src)
     assert res.returncode == 2, res
+
+
+@case
+def binary_junk_exits_1_and_writes_nothing():
+    """NUL bytes or control characters: one error, no output, no password file."""
+    for name, junk in (('nul', b'MONITOR a@h 1 u secretpw primary\n\0\0\x7fELF'),
+                       ('ctrl', b'MONITOR a@h 1 u secretpw primary\n\x1b[1m\x02\x03\n')):
+        src = os.path.join(D, name + '-junk-upsmon.conf')
+        with open(src, 'wb') as f:
+            f.write(junk)
+        res, out, pw = run_import(name + '-junk', src)
+        assert res.returncode == 1, res
+        assert f'{src}: cannot read' in res.stderr, res.stderr
+        assert not os.path.exists(out) and not os.path.exists(pw), (out, pw)
+        assert 'secretpw' not in res.stderr + res.stdout
 
 
 if __name__ == '__main__':
