@@ -284,6 +284,39 @@ static void test_critical_reason(void)
 	CHECK(!host_power_short(&h, ups, 2));
 }
 
+/* upsagent fsd: whatever the supply and min-supplies, as upsmon -c fsd. */
+static void test_force(void)
+{
+	struct host_action act[HOST_ACTIONS_MAX(2)];
+	struct host_ups ups[2];
+	struct host_config cfg;
+	struct host h;
+
+	host_config_init(&cfg);
+	cfg.min_supplies = 0; /* would never shut down by itself */
+	host_init(&h, &cfg);
+	host_ups_init(&ups[0], 1, true);
+	host_ups_init(&ups[1], 1, false);
+	CHECK_INT(host_update(&h, ups, 2, 0, act, ELEMENTSOF(act)), 0);
+	CHECK(host_force(&h));
+	/* The primary still sets FSD on its UPS and waits for its secondaries. */
+	CHECK_INT(host_update(&h, ups, 2, 1, act, ELEMENTSOF(act)), 2);
+	CHECK_INT(act[0].type, HOST_ACTION_SEND_FSD);
+	CHECK_INT(act[0].ups, 0);
+	CHECK_INT(act[1].type, HOST_ACTION_QUERY_NUMLOGINS);
+	CHECK_INT(h.state, HOST_STATE_SYNC);
+	/* Once under way, a second request changes nothing. */
+	CHECK(!host_force(&h));
+
+	/* A secondary only: SHUTDOWN at once. */
+	host_init(&h, &cfg);
+	host_ups_init(&ups[0], 1, false);
+	CHECK(host_force(&h));
+	CHECK_INT(host_update(&h, ups, 2, 0, act, ELEMENTSOF(act)), 1);
+	CHECK_INT(act[0].type, HOST_ACTION_NOTIFY_SHUTDOWN);
+	CHECK_INT(h.state, HOST_STATE_FINAL);
+}
+
 static void test_small_buffer(void)
 {
 	struct host_action act[HOST_ACTIONS_MAX(1)];
@@ -316,6 +349,7 @@ int main(void)
 {
 	TEST_RUN(test_scenarios);
 	TEST_RUN(test_critical_reason);
+	TEST_RUN(test_force);
 	TEST_RUN(test_small_buffer);
 	TEST_RUN(test_names);
 	return 0;

@@ -27,6 +27,7 @@ static const struct {
     {"reload", verb_reload, "check the configuration, have the daemon reload it, wait"},
     {"test-event", verb_test_event, "run the notify hooks of an event, as for a real one"},
     {"check-config", verb_check_config, "check a configuration file"},
+    {"fsd", verb_fsd, "have the daemon shut the host down now (as upsmon -c fsd)"},
     {"query", verb_query, "read a UPS's variables from a UPS server"},
     {"usb", verb_usb, "list the UPSes on USB, decode a HID report descriptor"},
     {"killpower", verb_killpower, "tell a USB UPS to cut its output (system-shutdown hook)"},

@@ -150,6 +150,31 @@ static int control_ask(struct verb_args *v, const char *request, FILE *out, time
 	return n < 0 ? 1 : 0;
 }
 
+/* The daemon's whole answer to request, in *answer (freed by the caller). */
+static int control_request(struct verb_args *v, const char *request, time_t timeout, char **answer)
+{
+	size_t len = 0;
+	FILE *f = open_memstream(answer, &len);
+	int r;
+
+	if (!f)
+		return log_error_errno(-ENOMEM, "out of memory"), 1;
+	r = control_ask(v, request, f, timeout);
+	fclose(f);
+	return r;
+}
+
+/* "failed: REASON\n" -> "REASON"; cuts answer at its first line end. */
+static const char *answer_why(char *answer)
+{
+	const char *why = answer;
+
+	answer[strcspn(answer, "\n")] = '\0';
+	if (strncmp(why, "failed: ", 8) == 0)
+		why += 8;
+	return why[0] ? why : "no answer";
+}
+
 int verb_status(int argc, char **argv)
 {
 	struct verb_args v;
@@ -175,8 +200,6 @@ int verb_reload(int argc, char **argv)
 	struct config *c = NULL;
 	struct verb_args v;
 	char *answer = NULL;
-	size_t len = 0;
-	FILE *f;
 	int r = verb_parse(argc, argv,
 			   "Usage: upsagent reload [--config FILE] [--socket PATH]\n\n"
 			   "Check FILE (default " CONFIG_PATH_DEFAULT "), then have the running\n"
@@ -193,19 +216,49 @@ int verb_reload(int argc, char **argv)
 		return 1;
 	}
 	config_free(c);
-	f = open_memstream(&answer, &len);
-	if (!f)
-		return log_error_errno(-ENOMEM, "out of memory"), 1;
-	r = control_ask(&v, "reload\n", f, 30);
-	fclose(f);
+	r = control_request(&v, "reload\n", 30, &answer);
 	if (r == 0 && strncmp(answer, "ok", 2) != 0) {
-		const char *why = answer;
-
-		answer[strcspn(answer, "\n")] = '\0';
-		if (strncmp(why, "failed: ", 8) == 0)
-			why += 8;
 		log_error("the daemon did not reload: %s; the running configuration stays",
-			  why[0] ? why : "no answer");
+			  answer_why(answer));
+		r = 1;
+	}
+	free(answer);
+	return r;
+}
+
+/*
+ * What scripts call instead of upsmon -c fsd: the running daemon starts its
+ * forced shutdown now (a primary sets FSD and waits for its secondaries,
+ * bounded by host-sync), or with UPS counts that UPS as critical.
+ */
+int verb_fsd(int argc, char **argv)
+{
+	char *answer = NULL, request[128];
+	struct verb_args v;
+	int r = verb_parse(argc, argv,
+			   "Usage: upsagent fsd [--config FILE] [--socket PATH] [UPS]\n\n"
+			   "Have the running daemon shut the host down now, as upsmon -c fsd\n"
+			   "does: as a primary it first sets FSD on its UPSes and waits for its\n"
+			   "secondaries (host-sync). With UPS (an ups section), that UPS counts\n"
+			   "as critical from now on and min-supplies decides. Root and members\n"
+			   "of the group upsagent may ask.\n",
+			   &v);
+
+	if (r)
+		return r == 1 ? 0 : r;
+	if (argc - v.first > 1)
+		return cli_usage_error("expected at most one UPS; see --help");
+	if (argc - v.first == 1 &&
+	    (!argv[v.first][0] || strlen(argv[v.first]) > 64 || strpbrk(argv[v.first], " \t\r\n")))
+		return cli_usage_error("'%s' is not an ups section name", argv[v.first]);
+	snprintf(request, sizeof(request), "fsd%s%s\n", argc > v.first ? " " : "",
+		 argc > v.first ? argv[v.first] : "");
+	r = control_request(&v, request, 10, &answer);
+	if (r == 0 && strncmp(answer, "ok: ", 4) == 0) {
+		answer[strcspn(answer, "\n")] = '\0';
+		log_notice("%s", answer + 4);
+	} else if (r == 0) {
+		log_error("the daemon refused: %s", answer_why(answer));
 		r = 1;
 	}
 	free(answer);

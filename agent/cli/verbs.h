@@ -7,3 +7,4 @@ int verb_run(int argc, char **argv);
 int verb_status(int argc, char **argv);
 int verb_reload(int argc, char **argv);
 int verb_check_config(int argc, char **argv);
+int verb_fsd(int argc, char **argv);

@@ -205,6 +205,19 @@ static void agent_arm_deadline(struct agent *a, uint64_t now)
 	(void)sd_event_source_set_enabled(a->deadline_timer, SD_EVENT_ONESHOT);
 }
 
+#define FORCED_REASON "forced shutdown requested (upsagent fsd)"
+
+/* The UPS's verdict as the host takes it: the monitor's, unless an
+ * administrator forced it (upsagent fsd UPS). */
+static bool agent_verdict(const struct watch *w, uint64_t now, const char **reason)
+{
+	if (w->forced) {
+		*reason = FORCED_REASON;
+		return true;
+	}
+	return monitor_critical(&w->monitor, now, reason);
+}
+
 static void agent_update(struct agent *a)
 {
 	size_t max = HOST_ACTIONS_MAX(a->n_watches);
@@ -217,8 +230,7 @@ static void agent_update(struct agent *a)
 		return;
 	}
 	for (size_t i = 0; i < a->n_watches; i++)
-		a->host_ups[i].critical =
-		    monitor_critical(&a->watches[i]->monitor, now, &a->host_ups[i].reason);
+		a->host_ups[i].critical = agent_verdict(a->watches[i], now, &a->host_ups[i].reason);
 	n = host_update(&a->host, a->host_ups, a->n_watches, now, act, max);
 	for (int i = 0; i < n; i++)
 		agent_act(a, &act[i]);
@@ -241,7 +253,7 @@ static void agent_poll_done(struct agent *a, struct watch *w, bool changed)
 	int enabled = SD_EVENT_OFF;
 
 	if (changed || a->host.state != HOST_STATE_WATCHING ||
-	    monitor_critical(&w->monitor, now, &reason) != hu->critical || reason != hu->reason) {
+	    agent_verdict(w, now, &reason) != hu->critical || reason != hu->reason) {
 		agent_update(a);
 		return;
 	}
@@ -372,6 +384,39 @@ static int on_control_reload(void *userdata)
 	return agent_reload(userdata);
 }
 
+/* upsagent fsd [UPS], as upsmon -c fsd: the host's shutdown now, or UPS
+ * counted as critical from now on (min-supplies then decides). */
+static int agent_fsd(struct agent *a, const char *ups, char *msg, size_t len)
+{
+	if (ups) {
+		struct watch *w = NULL;
+
+		for (size_t i = 0; i < a->n_watches && !w; i++)
+			if (strcmp(a->watches[i]->ups->name, ups) == 0)
+				w = a->watches[i];
+		if (!w) {
+			snprintf(msg, len, "no ups section '%s' in %s", ups, a->config_path);
+			return -ENOENT;
+		}
+		w->forced = true;
+		log_warning("%s: %s", w->ups->name, FORCED_REASON);
+		snprintf(msg, len, "%s counts as critical from now on", w->ups->name);
+	} else if (!host_force(&a->host)) {
+		snprintf(msg, len, "a shutdown is in progress already");
+		return 0;
+	} else {
+		log_warning("%s: shutting the host down now", FORCED_REASON);
+		snprintf(msg, len, "forced shutdown started");
+	}
+	agent_update(a);
+	return 0;
+}
+
+static int on_control_fsd(void *userdata, const char *ups, char *msg, size_t len)
+{
+	return agent_fsd(userdata, ups, msg, len);
+}
+
 static void on_control_status(void *userdata, FILE *f, bool json)
 {
 	agent_status_write(userdata, f, json);
@@ -380,6 +425,7 @@ static void on_control_status(void *userdata, FILE *f, bool json)
 static const struct control_ops control_ops = {
     .status = on_control_status,
     .reload = on_control_reload,
+    .fsd = on_control_fsd,
 };
 
 /* What the watches, the server and the hooks are given; config changes at a reload. */

@@ -3,7 +3,7 @@
  * The status socket (control.h): "upsagent reload" (the unit's ExecReload=)
  * waits for the answer to "reload", so that systemctl reload fails when the
  * reload did.
- * The socket is mode 0600: only root and the daemon's own user may ask. A
+ * The socket is mode 0660: root, the daemon's user and its group may ask. A
  * client that connects and says nothing is dropped after a second; nothing a
  * client does can block the loop.
  */
@@ -59,7 +59,30 @@ static void client_free(struct control_client *c)
 	ctl->n_clients--;
 }
 
-static void client_answer(struct control_client *c, const char *request)
+/* "fsd\n" or "fsd UPS\n": the line must be whole (a UPS name cut short
+ * would force another UPS's shutdown, or none). */
+static void control_fsd(const struct control *ctl, char *args, FILE *f)
+{
+	char msg[256] = "", *end = strchr(args, '\n');
+	const char *ups = NULL;
+	int r;
+
+	if (!end) {
+		fputs("failed: the request was cut short\n", f);
+		return;
+	}
+	*end = '\0';
+	if (*args == ' ')
+		ups = ++args;
+	if (ups && (!*ups || strpbrk(ups, " \t\r"))) {
+		fputs("failed: expected fsd [UPS]\n", f);
+		return;
+	}
+	r = ctl->ops->fsd(ctl->userdata, ups, msg, sizeof(msg));
+	fprintf(f, "%s: %s\n", r < 0 ? "failed" : "ok", msg);
+}
+
+static void client_answer(struct control_client *c, char *request)
 {
 	const struct control *ctl = c->control;
 	char *buf = NULL;
@@ -78,6 +101,8 @@ static void client_answer(struct control_client *c, const char *request)
 					       : strerror(-r));
 		else
 			fputs("ok\n", f);
+	} else if (strncmp(request, "fsd", 3) == 0 && (request[3] == '\n' || request[3] == ' ')) {
+		control_fsd(ctl, request + 3, f);
 	} else
 		ctl->ops->status(ctl->userdata, f, strncmp(request, "json", 4) == 0);
 	fclose(f);
@@ -90,7 +115,7 @@ static void client_answer(struct control_client *c, const char *request)
 static int on_client_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 {
 	struct control_client *c = userdata;
-	char request[16];
+	char request[128]; /* "fsd " and a UPS name of up to 64 characters */
 	ssize_t n = recv(fd, request, sizeof(request) - 1, MSG_DONTWAIT);
 
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
@@ -180,7 +205,7 @@ static int control_bind(const char *path)
 	if (fd < 0)
 		return log_error_errno(-errno, "cannot make the status socket: %s",
 				       strerror(errno));
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || chmod(path, 0600) < 0 ||
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || chmod(path, 0660) < 0 ||
 	    listen(fd, 8) < 0) {
 		r = -errno;
 		close(fd);

@@ -3,7 +3,9 @@
  * The status socket: a client connects, sends "text" or "json" and a line
  * end, reads the state of every UPS and of the host, and the daemon closes.
  * "reload" reloads the configuration, as SIGHUP does, and answers "ok" or
- * "failed: REASON". What the answers say comes from the owner, through the
+ * "failed: REASON"; "fsd [UPS]" starts a forced shutdown and answers the
+ * same way. The socket is mode 0660: root and the daemon's group (upsagent)
+ * may ask. What the answers say comes from the owner, through the
  * control_ops it gave control_open().
  */
 #pragma once
@@ -21,6 +23,9 @@ struct control_ops {
 	/* Reloads the configuration: 0, or -EBUSY (a shutdown is in
 	 * progress), -EINVAL (the file does not load) or another -errno. */
 	int (*reload)(void *userdata);
+	/* upsagent fsd [UPS]: ups is NULL for the whole host. 0 or -errno,
+	 * with a sentence for the asker in msg either way. */
+	int (*fsd)(void *userdata, const char *ups, char *msg, size_t len);
 };
 
 /*

@@ -74,9 +74,51 @@ static void notify_format(char *buf, size_t len, const struct notify_ups *u, uns
 		snprintf(buf, len, "UPS %s: %s", u ? u->upsname : "-", notify_event_name(event));
 }
 
+/*
+ * A section's own text (messages =, upsmon's NOTIFYMSG): the first %s is
+ * UPSNAME, a second the details (none known here: empty), %% a percent
+ * sign. The config refused every other %.
+ */
+static void notify_custom(char *buf, size_t len, const char *text, const struct notify_ups *u)
+{
+	const char *args[2] = {u ? u->upsname : "", ""};
+	size_t used = 0, next = 0;
+
+	for (const char *p = text; *p && used + 1 < len; p++) {
+		const char *put = NULL;
+
+		if (p[0] == '%' && p[1] == 's') {
+			put = next < 2 ? args[next++] : "";
+			p++;
+		} else if (p[0] == '%' && p[1] == '%') {
+			put = "%";
+			p++;
+		}
+		if (put)
+			used += (size_t)snprintf(buf + used, len - used, "%s", put);
+		else
+			buf[used++] = *p;
+	}
+	buf[used < len ? used : len - 1] = '\0';
+}
+
+/* The text h's command and wall get: its own for event, else message. */
+static const char *notify_text(char *buf, size_t len, const struct config_hook *h, unsigned event,
+			       const struct notify_ups *u, const char *message)
+{
+	const char *own = config_hook_message(h, event);
+
+	if (!own)
+		return message;
+	notify_custom(buf, len, own, u);
+	return buf;
+}
+
 static void notify_hooks(const struct notify *n, const struct notify_ups *u, unsigned event,
 			 const char *message)
 {
+	char text[256];
+
 	char ev[64], ups[160], status[96];
 	char *extra[] = {ev, ups, status, n->dry_run ? "UPSAGENT_DRY_RUN=1" : NULL, NULL};
 	struct hook_env env = {
@@ -94,18 +136,29 @@ static void notify_hooks(const struct notify *n, const struct notify_ups *u, uns
 
 		if (!h->argv || !config_hook_wants(h, event))
 			continue;
+		env.message = notify_text(text, sizeof(text), h, event, u, message);
 		(void)hooks_run(n->hooks, h->argv, &env, h->timeout);
 	}
 }
 
 /* upsmon's WALL: every logged-in terminal (lib/wall.h says what the unit needs). */
-static void notify_wall(const struct notify *n, unsigned event, const char *message)
+static void notify_wall(const struct notify *n, const struct notify_ups *u, unsigned event,
+			const char *message)
 {
-	char text[300];
+	char text[300], own[256];
 	int r;
 
 	if (event >= _CONFIG_EVENT_MAX || !(n->config->wall_events & CONFIG_EVENT_BIT(event)))
 		return;
+	/* A wall section's own text for the event, as upsmon walls NOTIFYMSG. */
+	for (size_t i = 0; i < n->config->n_hooks; i++) {
+		const struct config_hook *h = &n->config->hooks[i];
+
+		if (h->wall && config_hook_wants(h, event) && config_hook_message(h, event)) {
+			message = notify_text(own, sizeof(own), h, event, u, message);
+			break;
+		}
+	}
 	snprintf(text, sizeof(text), "%s%s", n->dry_run ? "(dry run) " : "", message);
 	r = wall_send(text);
 	if (r < 0)
@@ -130,5 +183,5 @@ void notify_event(const struct notify *n, const struct notify_ups *u, unsigned e
 	log_event(event < _MONITOR_EVENT_MAX && events[event].good ? LOG_INFO : LOG_WARNING, &f,
 		  "%s: %s [%s]", u ? u->name : "host", message, notify_event_name(event));
 	notify_hooks(n, u, event, message);
-	notify_wall(n, event, message);
+	notify_wall(n, u, event, message);
 }

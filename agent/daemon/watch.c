@@ -31,7 +31,9 @@ char *watch_upsname(const struct config_ups *u)
 	char *name = NULL;
 	int r;
 
-	if (u->driver != CONFIG_DRIVER_NET)
+	if (u->upsname) /* as written in upsmon.conf's MONITOR line: old hooks match it */
+		r = asprintf(&name, "%s", u->upsname);
+	else if (u->driver != CONFIG_DRIVER_NET)
 		r = asprintf(&name, "%s", u->name);
 	else if (u->port == 3493)
 		r = asprintf(&name, "%s@%s", u->ups, u->server);
@@ -148,6 +150,7 @@ void watch_carry(struct watch *w, const struct watch *old)
 	w->monitor = old->monitor;
 	monitor_set_config(&w->monitor, &mc);
 	w->fsd_latched = old->fsd_latched;
+	w->forced = old->forced;
 	w->reading = old->reading;
 	if (old->vars_time && varlist_copy(&w->vars, &old->vars) >= 0)
 		w->vars_time = old->vars_time;

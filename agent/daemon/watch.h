@@ -68,6 +68,7 @@ struct watch {
 	struct varlist vars;
 	uint64_t vars_time; /* CLOCK_MONOTONIC (env->ops->now); 0 = none yet */
 	bool fsd_latched;   /* FSD set on this UPS, as upsd latches it: watch_latch_fsd() */
+	bool forced;	    /* an administrator's upsagent fsd UPS: critical from now on */
 
 	/* what the status socket shows */
 	uint64_t last_poll; /* CLOCK_MONOTONIC of the last poll that ended */

@@ -200,7 +200,7 @@ int host_update(struct host *h, struct host_ups *ups, size_t n, uint64_t now,
 	 * and the UPS will power-cycle the loads. */
 	switch (h->state) {
 	case HOST_STATE_WATCHING:
-		if (host_power_short(h, ups, n))
+		if (h->forced || host_power_short(h, ups, n))
 			sequence_start(h, ups, n, now, &out);
 		break;
 	case HOST_STATE_SYNC:
@@ -214,6 +214,14 @@ int host_update(struct host *h, struct host_ups *ups, size_t n, uint64_t now,
 		break;
 	}
 	return (int)out.n;
+}
+
+bool host_force(struct host *h)
+{
+	if (h->state != HOST_STATE_WATCHING)
+		return false;
+	h->forced = true;
+	return true;
 }
 
 uint64_t host_next_deadline(const struct host *h, uint64_t now)

@@ -77,6 +77,7 @@ struct host {
 	uint64_t next_query;	/* SYNC: next NUMLOGINS round */
 	bool hostsync_notified; /* SHUTDOWN_HOSTSYNC goes out once */
 	uint64_t final_at;	/* FINAL: when to power off */
+	bool forced;		/* host_force(): shut down whatever the supply */
 };
 
 /* upsmon's defaults: MINSUPPLIES 1, HOSTSYNC 15 s, FINALDELAY 5 s. */
@@ -100,6 +101,14 @@ bool host_power_short(const struct host *h, const struct host_ups *ups, size_t n
  */
 int host_update(struct host *h, struct host_ups *ups, size_t n, uint64_t now,
 		struct host_action *act, size_t max);
+
+/*
+ * An administrator's forced shutdown (upsagent fsd, as upsmon -c fsd): the
+ * next host_update() starts the sequence whatever the supply and
+ * min-supplies say; a primary still sets FSD and waits for its
+ * secondaries. Returns false when a sequence is under way already.
+ */
+bool host_force(struct host *h);
 
 /* When host_update() must run next without any other input, or HOST_NEVER. */
 uint64_t host_next_deadline(const struct host *h, uint64_t now);

@@ -17,13 +17,14 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'fixture'))
 from agentfix import Agent, Hook, status, write  # noqa: E402
-from harness import SLOW, case, main, nutfix, workdir  # noqa: E402
+from harness import SLOW, UPSAGENT, case, main, nutfix, workdir  # noqa: E402
 from logindmock import LogindMock  # noqa: E402
 
 D = workdir()
 CERTS = nutfix.Certs(os.path.join(D, 'certs'))
-# ups2 is for the primary/secondary case: upsd latches FSD until it restarts.
-U = nutfix.Upsd(os.path.join(D, 'upsd'), ups=('ups1', 'ups2'), tls=True, certs=CERTS).start()
+# ups2 and ups3 are for the primary/secondary cases: upsd latches FSD until it restarts.
+U = nutfix.Upsd(os.path.join(D, 'upsd'), ups=('ups1', 'ups2', 'ups3'), tls=True,
+                certs=CERTS).start()
 POLL = 1.0
 
 
@@ -123,6 +124,38 @@ def primary_waits_for_the_secondary_to_log_out():
         assert 'FSD' in secondary.events(), secondary.events()
         primary.wait_log(r'FSD set on', 5)
         primary.wait_log(r'SHUTDOWN_HOSTSYNC', 5)  # it did wait for the secondary
+
+
+@case
+def fsd_verb_shuts_down_as_upsmon_c_fsd():
+    """upsagent fsd, what scripts call instead of upsmon -c fsd: the primary
+    sets FSD on its UPS (on line, nothing critical), the secondary follows,
+    the primary waits for its logout, then both power off."""
+    reset_ups()
+    hp, hs = Hook(D, 'fsd-p'), Hook(D, 'fsd-s')
+    cp = config('fsd-p', hp, [ups_section('rack', 'monprimary', 'primary', ups='ups3')],
+                host_sync=20)
+    cs = config('fsd-s', hs, [ups_section('rack', 'monsecondary', 'secondary', ups='ups3')],
+                host_sync=20)
+    with LogindMock(os.path.join(D, 'logind-fp')) as lp, \
+            LogindMock(os.path.join(D, 'logind-fs')) as ls, \
+            Agent(cp, (), env=lp.env()) as primary, Agent(cs, (), env=ls.env()) as secondary:
+        primary.wait_log(r'rack: connected to localhost', 15)
+        secondary.wait_log(r'rack: connected to localhost', 15)
+        bad = nutfix.run([UPSAGENT, 'fsd', '--socket', f'{D}/fsd-p.sock', 'nosuch'])
+        assert bad.returncode == 1 and "no ups section 'nosuch'" in bad.stderr, bad
+        assert lp.poweroff_calls() == [] and 'SHUTDOWN' not in primary.events()
+        res = nutfix.run([UPSAGENT, 'fsd', '--socket', f'{D}/fsd-p.sock'])
+        assert res.returncode == 0 and 'forced shutdown started' in res.stderr, res
+        t_secondary = ls.wait_poweroff(30 * SLOW)
+        t_primary = lp.wait_poweroff(30 * SLOW)
+        assert t_secondary < t_primary, (t_secondary, t_primary)
+        primary.wait_log(r'forced shutdown requested \(upsagent fsd\)', 5)
+        primary.wait_log(r'FSD set on', 5)
+        primary.wait_log(r'no secondary is logged in any more', 5)
+        assert 'FSD' in secondary.events(), secondary.events()
+        again = nutfix.run([UPSAGENT, 'fsd', '--socket', f'{D}/fsd-p.sock'])
+        assert again.returncode == 0 and 'in progress already' in again.stderr, again
 
 
 @case

@@ -126,6 +126,46 @@ def test_event_runs_the_hooks():
 
 
 @case
+def upsname_and_messages_reach_the_hooks_as_upsmon_gave_them():
+    """import-upsmon writes upsname (the MONITOR system as written) and the
+    NOTIFYMSG texts: old hooks and upssched AT lines match them."""
+    hook = Hook(D, 'um')
+    conf = sim_config('um', hook, POWER_FAILURE, ups_extra='upsname = "myups@nas.lan"')
+    with open(conf, encoding='utf-8') as f:
+        text = f.read().replace('events = {"ALL"}', 'events = {"ALL"}\n    messages = '
+                                '{"ONBATT=Power cut at %s, 100%% sure", "LOWBATT=Low: %s%s."}')
+    write(conf, text)
+    with Agent(conf, ('--dry-run',)) as a:
+        a.wait_log(r'dry run: would power off', 30)
+        a.wait_exit(10)
+    ev = {e[1]: e for e in hook.events()}
+    assert ev['ONBATT'][2] == 'myups@nas.lan', ev
+    assert ev['ONBATT'][3] == 'Power cut at myups@nas.lan, 100% sure', ev
+    assert ev['LOWBATT'][3] == 'Low: myups@nas.lan.', ev
+    # Events without a text of their own keep the daemon's.
+    assert ev['SHUTDOWN'][3] == 'Auto logout and shutdown proceeding', ev
+    # The journal keeps the daemon's own words.
+    assert a.count(r'UPS myups@nas.lan on battery') == 1, a.text()
+
+
+@case
+def fsd_of_one_ups_counts_it_critical():
+    """upsagent fsd UPS: that UPS is critical from now on; min-supplies decides."""
+    hook = Hook(D, 'fu')
+    conf = sim_config('fu', hook, ['0 OL charge=100'], extra='min-supplies = 1')
+    with Agent(conf, ('--dry-run',)) as a:
+        a.wait_log(r'watching 1 UPS', 10)
+        res = nutfix.run([UPSAGENT, 'fsd', '--socket', f'{D}/fu.sock', 'demo'])
+        assert res.returncode == 0 and 'demo counts as critical' in res.stderr, res
+        a.wait_log(r'demo: critical: forced shutdown requested \(upsagent fsd\)', 10)
+        a.wait_log(r'dry run: would power off', 10)
+        assert a.wait_exit(10) == 0
+    assert 'SHUTDOWN' in a.events(), a.events()
+    res = nutfix.run([UPSAGENT, 'fsd', '--socket', f'{D}/fu.sock', 'two words'])
+    assert res.returncode == 2, res
+
+
+@case
 def check_config_reports_file_and_line():
     hook = Hook(D, 'cc')
     good = sim_config('cc', hook, ['0 OL'])
