@@ -18,13 +18,10 @@ int cli_usage_error(const char *fmt, ...)
 }
 
 static const struct option common_options[] = {
-    {"config", required_argument, NULL, 'c'},
-    {"dry-run", no_argument, NULL, 'n'},
-    {"json", no_argument, NULL, 'j'},
-    {"socket", required_argument, NULL, 's'},
-    {"verbose", no_argument, NULL, 'v'},
-    {"help", no_argument, NULL, 'h'},
-    {NULL, 0, NULL, 0},
+    {"config", required_argument, NULL, 'c'}, {"dry-run", no_argument, NULL, 'n'},
+    {"json", no_argument, NULL, 'j'},	      {"socket", required_argument, NULL, 's'},
+    {"verbose", no_argument, NULL, 'v'},      {"connect", no_argument, NULL, 'C'},
+    {"help", no_argument, NULL, 'h'},	      {NULL, 0, NULL, 0},
 };
 
 int verb_parse(int argc, char **argv, const char *help, struct verb_args *v)
@@ -48,6 +45,9 @@ int verb_parse(int argc, char **argv, const char *help, struct verb_args *v)
 			break;
 		case 'v':
 			log_set_max_level(LOG_DEBUG);
+			break;
+		case 'C':
+			v->connect = true;
 			break;
 		case 'h':
 			fputs(help, stdout);

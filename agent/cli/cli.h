@@ -17,7 +17,8 @@ struct verb_args {
 	const char *config; /* --config, or CONFIG_PATH_DEFAULT */
 	const char *socket; /* --socket */
 	bool dry_run, json;
-	int first; /* the first positional argument */
+	bool connect; /* --connect (check-config) */
+	int first;    /* the first positional argument */
 };
 
 /* Reads the shared options of a verb; help is its --help text. 0, 1

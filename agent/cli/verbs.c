@@ -11,6 +11,7 @@
 
 #include "agent.h"
 #include "cli.h"
+#include "connect.h"
 #include "log.h"
 #include "verbs.h"
 
@@ -50,9 +51,12 @@ int verb_check_config(int argc, char **argv)
 	struct config *c = NULL;
 	struct verb_args v;
 	int r = verb_parse(argc, argv,
-			   "Usage: upsagent check-config [FILE]\n\n"
+			   "Usage: upsagent check-config [--connect] [FILE]\n\n"
 			   "Check FILE (default " CONFIG_PATH_DEFAULT "); every problem is\n"
-			   "reported as FILE:LINE: message. Exit status 0 when it is valid.\n",
+			   "reported as FILE:LINE: message. Exit status 0 when it is valid.\n\n"
+			   "  --connect   also read every UPS as the daemon will (connect, TLS,\n"
+			   "              log in, one variable; a USB UPS: find it), one line\n"
+			   "              per UPS; exit status 1 when any cannot be read\n",
 			   &v);
 
 	if (r)
@@ -75,8 +79,9 @@ int verb_check_config(int argc, char **argv)
 		       c->serve->n_listen);
 	}
 	printf(")\n");
+	r = v.connect ? connect_check(c) : 0;
 	config_free(c);
-	return 0;
+	return r;
 }
 
 static int status_connect(const char *path)

@@ -321,14 +321,10 @@ static const struct conn_callbacks net_callbacks = {
     .closed = on_closed,
 };
 
-static int net_setup(struct net_source *n, uint64_t slot)
+void source_net_conn_config(const struct config *cfg, const struct config_ups *u,
+			    struct conn_config *out)
 {
-	const struct source_env *env = n->source.env;
-	const struct config_ups *u = env->ups;
-	const struct config *cfg = env->config;
-	struct tls_options o = {
-	    .ca_file = u->ca_file, .cert_file = u->cert_file, .key_file = u->key_file};
-	struct conn_config cc = {
+	*out = (struct conn_config){
 	    .host = u->server,
 	    .port = u->port,
 	    .ups = u->ups,
@@ -344,9 +340,20 @@ static int net_setup(struct net_source *n, uint64_t slot)
 	    .connect_timeout = cfg->connect_timeout,
 	    .request_timeout = cfg->poll_timeout,
 	};
+}
+
+static int net_setup(struct net_source *n, uint64_t slot)
+{
+	const struct source_env *env = n->source.env;
+	const struct config_ups *u = env->ups;
+	const struct config *cfg = env->config;
+	struct tls_options o = {
+	    .ca_file = u->ca_file, .cert_file = u->cert_file, .key_file = u->key_file};
+	struct conn_config cc;
 	char err[512];
 	int r;
 
+	source_net_conn_config(cfg, u, &cc);
 	if (u->tls == TLS_MODE_OFF)
 		log_warning("%s: tls is off: the session with %s%s crosses the network in "
 			    "plaintext",

@@ -86,6 +86,12 @@ int source_net_new(const struct source_env *env, struct source **ret);
 int source_sim_new(const struct source_env *env, struct source **ret);
 int source_usb_new(const struct source_env *env, struct source **ret);
 
+struct conn_config;
+/* The session a net source sets up for u, as check-config --connect tries
+ * it too: out's strings point into u; creds are left NULL. */
+void source_net_conn_config(const struct config *cfg, const struct config_ups *u,
+			    struct conn_config *out);
+
 /* What a source says to its owner (env->ops with env->userdata). */
 static inline void source_result(struct source *s, const struct status_snapshot *st,
 				 const struct varlist *vars, const char *error)

@@ -21,7 +21,7 @@ static void put_string(FILE *f, const char *s)
 	fputc(q, f);
 }
 
-static void put_option(FILE *f, const char *indent, const char *name, const char *value)
+void um_put_option(FILE *f, const char *indent, const char *name, const char *value)
 {
 	fprintf(f, "%s%s = ", indent, name);
 	put_string(f, value);
@@ -39,9 +39,9 @@ static void put_list(FILE *f, const char *indent, const char *name, char *const 
 }
 
 static const char *const value_names[_UM_VALUE_MAX] = {
-    [UM_POLL] = "poll-interval",	[UM_DEAD] = "dead-time",
-    [UM_HOSTSYNC] = "host-sync",	[UM_FINALDELAY] = "final-delay",
-    [UM_NOCOMM] = "nocomm-warn-time",	[UM_RBWARN] = "rb-warn-time",
+    [UM_POLL] = "poll-interval",       [UM_DEAD] = "dead-time",
+    [UM_HOSTSYNC] = "host-sync",       [UM_FINALDELAY] = "final-delay",
+    [UM_NOCOMM] = "nocomm-warn-time",  [UM_RBWARN] = "rb-warn-time",
     [UM_OFFDURATION] = "off-duration", [UM_OBLB] = "ob-lb-duration",
     [UM_MINSUPPLIES] = "min-supplies",
 };
@@ -139,24 +139,22 @@ static void emit_ups(struct um *m, FILE *f, const struct um_monitor *u)
 {
 	fprintf(f, "\n# %s:%u: MONITOR %s\nups %s {\n", m->in->conf->path, u->line, u->system,
 		u->name);
-	put_option(f, "\t", "server", u->host);
+	um_put_option(f, "\t", "server", u->host);
 	if (u->port)
 		fprintf(f, "\tport = %u\n", u->port);
 	if (strcmp(u->ups, u->name) != 0)
-		put_option(f, "\t", "ups", u->ups);
+		um_put_option(f, "\t", "ups", u->ups);
 	/* upssched.conf's AT lines and the notify scripts know the UPS by this name. */
 	fputs("\tupsname = ", f);
 	put_string(f, u->system);
 	fputs("\t# UPSNAME for the notify commands, as upsmon gave it\n", f);
-	if (m->certpath)
-		fputs("\t#ca-file = \"/etc/upsagent/ca.pem\"\t# see the certutil command above\n",
-		      f);
+	um_emit_transport(m, f, (size_t)(u - m->mon));
 	if (u->server_name)
-		put_option(f, "\t", "server-name", u->server_name);
-	put_option(f, "\t", "user", u->user);
+		um_put_option(f, "\t", "server-name", u->server_name);
+	um_put_option(f, "\t", "user", u->user);
 	for (size_t i = 0; i < m->res->n_passwords; i++)
 		if (strcmp(m->res->passwords[i].section, u->name) == 0)
-			put_option(f, "\t", "password-file", m->res->passwords[i].path);
+			um_put_option(f, "\t", "password-file", m->res->passwords[i].path);
 	fprintf(f, "\trole = \"%s\"%s\n\tpower-value = %u\n", u->primary ? "primary" : "secondary",
 		u->role_guessed ? "\t# upsmon took any other word for secondary" : "", u->power);
 	if (u->on_battery_max)
@@ -181,7 +179,8 @@ static void notes_sort(struct um *m)
 		for (size_t j = i; j > 0; j--) {
 			const struct upsmon_note *a = &v[j - 1], *b = &v[j];
 			int ra = file_rank(m, a->file), rb = file_rank(m, b->file);
-			unsigned la = a->line ? a->line : UINT_MAX, lb = b->line ? b->line : UINT_MAX;
+			unsigned la = a->line ? a->line : UINT_MAX,
+				 lb = b->line ? b->line : UINT_MAX;
 			struct upsmon_note t;
 
 			if (ra < rb || (ra == rb && la <= lb))
@@ -216,28 +215,32 @@ static void emit_header(struct um *m, FILE *f)
 		"# with: upsagent check-config FILE\n",
 		m->in->conf->path, m->in->version ? m->in->version : "");
 	if (m->res->n_notes)
-		fprintf(f,
-			"#\n# %zu line(s) were not carried over or changed meaning; each is below,\n"
-			"# passwords masked, with the reason (also printed as warnings).\n#\n",
-			m->res->n_notes);
+		fprintf(
+		    f,
+		    "#\n# %zu line(s) were not carried over or changed meaning; each is below,\n"
+		    "# passwords masked, with the reason (also printed as warnings).\n#\n",
+		    m->res->n_notes);
 	emit_notes(m, f);
 	if (m->certpath)
-		fprintf(f,
-			"#\n# GnuTLS cannot read upsmon's NSS database (CERTPATH %s).\n"
-			"# List its certificates with\n#     certutil -L -d sql:%s\n"
-			"# and export the CA that signed the servers' certificates (NICK: its name\n"
-			"# in that list) as PEM with\n"
-			"#     certutil -L -d sql:%s -n \"NICK\" -a > /etc/upsagent/ca.pem\n"
-			"# then uncomment ca-file in each ups section.\n",
-			m->certpath, m->certpath, m->certpath);
+		fprintf(
+		    f,
+		    "#\n# GnuTLS cannot read upsmon's NSS database (CERTPATH %s).\n"
+		    "# List its certificates with\n#     certutil -L -d sql:%s\n"
+		    "# and export the CA that signed the servers' certificates (NICK: its name\n"
+		    "# in that list) as PEM with\n"
+		    "#     certutil -L -d sql:%s -n \"NICK\" -a > /etc/upsagent/ca.pem\n"
+		    "# then uncomment ca-file in each ups section.\n",
+		    m->certpath, m->certpath, m->certpath);
 	if (m->res->n_passwords)
-		fprintf(f,
-			"#\n# Passwords are not in this file: each password-file holds the password\n"
-			"# of its MONITOR line (mode 0600). Instead of letting user upsagent own them,\n"
-			"# they may stay root's and reach the daemon as credentials: a drop-in\n"
-			"# (systemctl edit upsagent) with LoadCredential=NAME.pw:%s/NAME.pw and\n"
-			"# password-file = \"${CREDENTIALS_DIRECTORY}/NAME.pw\".\n",
-			m->in->password_dir);
+		fprintf(
+		    f,
+		    "#\n# Passwords are not in this file: each password-file holds the password\n"
+		    "# of its MONITOR line (mode 0600). Instead of letting user upsagent own "
+		    "them,\n"
+		    "# they may stay root's and reach the daemon as credentials: a drop-in\n"
+		    "# (systemctl edit upsagent) with LoadCredential=NAME.pw:%s/NAME.pw and\n"
+		    "# password-file = \"${CREDENTIALS_DIRECTORY}/NAME.pw\".\n",
+		    m->in->password_dir);
 	fputs("\n", f);
 }
 
@@ -254,5 +257,9 @@ int um_emit(struct um *m)
 	for (size_t i = 0; i < m->n_mon; i++)
 		emit_ups(m, f, &m->mon[i]);
 	m->res->n_ups = m->n_mon;
+	if (um_servers(m) < 0) {
+		fclose(f);
+		return -ENOMEM;
+	}
 	return fclose(f) == 0 ? 0 : -ENOMEM;
 }

@@ -29,8 +29,8 @@ extern const char *const um_events[UM_EVENTS];
 int um_event_from_string(const char *s);
 
 struct um_monitor {
-	char name[72];	/* the ups section */
-	char *system;	/* as written in MONITOR: ups[@host[:port]] */
+	char name[72]; /* the ups section */
+	char *system;  /* as written in MONITOR: ups[@host[:port]] */
 	char *ups, *host;
 	unsigned port; /* 0: the default */
 	char *user;
@@ -79,10 +79,10 @@ struct um {
 	struct um_value pollalert; /* POLLFREQALERT */
 	unsigned shutdown_none;	   /* the line of SHUTDOWNCMD "": nothing is powered off */
 	unsigned powerdown_line;   /* POWERDOWNFLAG */
-	uint64_t sched_events; /* events upssched still needs to hear of (UM_EVENTS bits) */
+	uint64_t sched_events;	   /* events upssched still needs to hear of (UM_EVENTS bits) */
 	struct um_monitor *mon;
 	size_t n_mon;
-	bool tls_warned;	     /* FORCESSL or CERTVERIFY 0 said TLS changes */
+	bool tls_warned;	   /* FORCESSL or CERTVERIFY 0 said TLS changes */
 	bool certverify, forcessl; /* set to 1: upsmon already required verified TLS */
 	char *certpath;
 };
@@ -90,7 +90,7 @@ struct um {
 /* Notes the problem for FILE:LINE, with the line as written (passwords
  * masked), to be printed as a warning and written as a comment. */
 int um_comment(struct um *m, const struct upsmonconf *file, const struct upsmonconf_line *l,
-		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+	       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* The same without the line's words (line 0: the file as a whole). */
 int um_comment_file(struct um *m, const char *file, unsigned line, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -106,8 +106,18 @@ void um_finish_notify(struct um *m);
 /* Whether event e reaches the section that has flag bit (UM_WALL, UM_EXEC). */
 bool um_event_reaches(const struct um *m, unsigned e, unsigned bit);
 
+/* upsmontransport.c: m->res->servers from the monitors; 0 or -ENOMEM. */
+int um_servers(struct um *m);
+/* The transport lines of monitor i's section (tls, pin, ca-file and why),
+ * and its notes; from m->in->transports when probed. */
+void um_emit_transport(struct um *m, FILE *f, size_t i);
+void um_servers_free(struct upsmon_import *r);
+
 /* The text of the new file into m->res->text; -ENOMEM. */
 int um_emit(struct um *m);
+
+/* upsmonemit.c: name = "value" with the value quoted for libconfuse. */
+void um_put_option(FILE *f, const char *indent, const char *name, const char *value);
 
 /* "a b c" split at blanks; NULL on -ENOMEM. */
 char **um_split(const char *s);

@@ -37,8 +37,8 @@ static bool args_ok(struct um *m, const struct upsmonconf_line *l, size_t n, con
 {
 	if (l->n_words == n)
 		return true;
-	COMMENT(m, l, "not carried over: %s; expected %s", l->n_words < n ? "too few words" : "too many words",
-		usage);
+	COMMENT(m, l, "not carried over: %s; expected %s",
+		l->n_words < n ? "too few words" : "too many words", usage);
 	return false;
 }
 
@@ -49,10 +49,14 @@ static const struct {
 	enum um_value_kind kind;
 	long min; /* OFFDURATION: below 0 means never */
 } values[] = {
-    {"POLLFREQ", UM_POLL, 1},	      {"DEADTIME", UM_DEAD, 1},
-    {"HOSTSYNC", UM_HOSTSYNC, 0},     {"FINALDELAY", UM_FINALDELAY, 0},
-    {"NOCOMMWARNTIME", UM_NOCOMM, 0}, {"RBWARNTIME", UM_RBWARN, 0},
-    {"OFFDURATION", UM_OFFDURATION, -100000000}, {"OBLBDURATION", UM_OBLB, 0},
+    {"POLLFREQ", UM_POLL, 1},
+    {"DEADTIME", UM_DEAD, 1},
+    {"HOSTSYNC", UM_HOSTSYNC, 0},
+    {"FINALDELAY", UM_FINALDELAY, 0},
+    {"NOCOMMWARNTIME", UM_NOCOMM, 0},
+    {"RBWARNTIME", UM_RBWARN, 0},
+    {"OFFDURATION", UM_OFFDURATION, -100000000},
+    {"OBLBDURATION", UM_OBLB, 0},
     {"MINSUPPLIES", UM_MINSUPPLIES, 0},
 };
 
@@ -67,10 +71,13 @@ static bool on_value(struct um *m, const struct upsmonconf_line *l)
 			return true;
 		if (!parse_long(l->words[1], values[i].min, 100000000, &v))
 			COMMENT(m, l, "not carried over: '%s' is not a whole number of %s",
-				l->words[1], values[i].kind == UM_MINSUPPLIES ? "power supplies" : "seconds");
+				l->words[1],
+				values[i].kind == UM_MINSUPPLIES ? "power supplies" : "seconds");
 		else if (values[i].kind == UM_POLL && v >= 60)
-			COMMENT(m, l, "not carried over: upsd drops a client that says nothing for "
-				"60 seconds, so upsagent polls more often; the default, 5, is used");
+			COMMENT(
+			    m, l,
+			    "not carried over: upsd drops a client that says nothing for "
+			    "60 seconds, so upsagent polls more often; the default, 5, is used");
 		else
 			m->values[values[i].kind] = (struct um_value){v, l->line, true, false};
 		return true;
@@ -213,7 +220,8 @@ static int monitor_check(struct um *m, const struct upsmonconf_line *l, struct u
 	if (r < 0)
 		return r;
 	if (!parse_long(l->words[2], 0, 1000, &power)) {
-		COMMENT(m, l, "bad MONITOR: the power value '%s' is not a whole number from 0 to 1000",
+		COMMENT(m, l,
+			"bad MONITOR: the power value '%s' is not a whole number from 0 to 1000",
 			l->words[2]);
 		return -EINVAL;
 	}
@@ -238,10 +246,12 @@ static int monitor_check(struct um *m, const struct upsmonconf_line *l, struct u
 	return 0;
 }
 
-static int monitor_password(struct um *m, const struct upsmonconf_line *l, const struct um_monitor *u)
+static int monitor_password(struct um *m, const struct upsmonconf_line *l,
+			    const struct um_monitor *u)
 {
 	struct upsmon_import *res = m->res;
-	struct upsmon_password *bigger = reallocarray(res->passwords, res->n_passwords + 1, sizeof(*bigger));
+	struct upsmon_password *bigger =
+	    reallocarray(res->passwords, res->n_passwords + 1, sizeof(*bigger));
 	struct upsmon_password *p;
 
 	if (!bigger)
@@ -334,15 +344,17 @@ static int on_shutdowncmd(struct um *m, const struct upsmonconf_line *l)
 	}
 	if (cmdscript_is_poweroff(argv)) {
 		um_strv_free(argv);
-		return COMMENT(m, l, "meaning changes: upsagent powers off through systemd-logind "
-				     "(PowerOff, allowed by its polkit rule) instead of running this "
-				     "command as root");
+		return COMMENT(m, l,
+			       "meaning changes: upsagent powers off through systemd-logind "
+			       "(PowerOff, allowed by its polkit rule) instead of running this "
+			       "command as root");
 	}
 	um_strv_free(argv);
 	if (!(m->shutdown_argv = command_argv(l->words[1], false, &shell)))
 		return m->error = -ENOMEM;
-	COMMENT(m, l, "meaning changes: shutdown-command runs it%s as user upsagent, without "
-		      "root and without capabilities; make sure it can power off that way",
+	COMMENT(m, l,
+		"meaning changes: shutdown-command runs it%s as user upsagent, without "
+		"root and without capabilities; make sure it can power off that way",
 		shell ? " through /bin/sh -c (as upsmon did)" : " without a shell");
 	return 0;
 }
@@ -374,8 +386,9 @@ static int on_notifycmd(struct um *m, const struct upsmonconf_line *l)
 	m->notify_line = l->line;
 	m->notify_upssched = is_upssched(l->words[1]);
 	if (shell)
-		COMMENT(m, l, "meaning changes: the notify command runs through /bin/sh -c (as upsmon "
-			      "did), as user upsagent");
+		COMMENT(m, l,
+			"meaning changes: the notify command runs through /bin/sh -c (as upsmon "
+			"did), as user upsagent");
 	return 0;
 }
 
@@ -429,11 +442,15 @@ static int on_certhost(struct um *m, const struct upsmonconf_line *l)
 		COMMENT(m, l, "not carried over: no MONITOR line names the host %s on port %u",
 			target.host, target.port ? target.port : 3493);
 	else if (!dns)
-		COMMENT(m, l, "not carried over: upsagent checks the server's certificate against a "
-			      "host name (server-name), and '%s' is not one", l->words[2]);
+		COMMENT(m, l,
+			"not carried over: upsagent checks the server's certificate against a "
+			"host name (server-name), and '%s' is not one",
+			l->words[2]);
 	if (strcmp(l->words[3], "1") != 0 || strcmp(l->words[4], "1") != 0)
-		COMMENT(m, l, "meaning changes: upsagent always requires TLS and verifies the "
-			      "certificate of %s", l->words[1]);
+		COMMENT(m, l,
+			"meaning changes: upsagent always requires TLS and verifies the "
+			"certificate of %s",
+			l->words[1]);
 	monitor_free(&target);
 	return 0;
 }
@@ -443,11 +460,13 @@ static int on_tls(struct um *m, const struct upsmonconf_line *l)
 	const char *d = l->words[0];
 
 	if (strcmp(d, "CERTIDENT") == 0)
-		return COMMENT(m, l, "not carried over: upsagent reads a client certificate from PEM "
-				     "files. Export it: pk12util -o client.p12 -n NAME -d sql:%s, then "
-				     "openssl pkcs12 -in client.p12 -nodes -out /etc/upsagent/client.pem, "
-				     "and set cert-file and key-file in each ups section",
-			       m->certpath ? m->certpath : "CERTPATH");
+		return COMMENT(
+		    m, l,
+		    "not carried over: upsagent reads a client certificate from PEM "
+		    "files. Export it: pk12util -o client.p12 -n NAME -d sql:%s, then "
+		    "openssl pkcs12 -in client.p12 -nodes -out /etc/upsagent/client.pem, "
+		    "and set cert-file and key-file in each ups section",
+		    m->certpath ? m->certpath : "CERTPATH");
 	if (!args_ok(m, l, 2, "one value"))
 		return 0;
 	if (strcmp(d, "CERTPATH") == 0) {
@@ -460,9 +479,14 @@ static int on_tls(struct um *m, const struct upsmonconf_line *l)
 		*(strcmp(d, "CERTVERIFY") == 0 ? &m->certverify : &m->forcessl) = true;
 	else if (strcmp(l->words[1], "1") != 0) {
 		m->tls_warned = true;
-		COMMENT(m, l, "meaning changes: upsagent %s. The server needs a certificate (upsd.conf "
-			      "CERTFILE) that the system trusts, or ca-file, or pin-sha256; or write "
-			      "tls = \"off\" in a ups section to send the password in clear text",
+		/* Probed: each ups section is written as what its server offered,
+		 * TLS first as upsmon tried it, and says so itself. */
+		if (m->in->transports)
+			return 0;
+		COMMENT(m, l,
+			"meaning changes: upsagent %s. The server needs a certificate (upsd.conf "
+			"CERTFILE) that the system trusts, or ca-file, or pin-sha256; or write "
+			"tls = \"off\" in a ups section to send the password in clear text",
 			strcmp(d, "FORCESSL") == 0 ? "always requires TLS (STARTTLS)"
 						   : "always verifies the server's certificate");
 	}
@@ -543,10 +567,11 @@ static void um_finish_power(struct um *m)
 	for (size_t i = 0; i < m->n_mon; i++)
 		sum += m->mon[i].power;
 	if (m->n_mon && min->set && !m->shutdown_none && (unsigned long)min->v > sum)
-		COMMENT(m, upsmonconf_find(m->in->conf, "MINSUPPLIES"),
-			"MINSUPPLIES %ld is more than the power values of the MONITOR lines carried "
-			"over (%lu): upsmon refuses this, and so does check-config",
-			min->v, sum);
+		COMMENT(
+		    m, upsmonconf_find(m->in->conf, "MINSUPPLIES"),
+		    "MINSUPPLIES %ld is more than the power values of the MONITOR lines carried "
+		    "over (%lu): upsmon refuses this, and so does check-config",
+		    min->v, sum);
 }
 
 static bool any_primary(const struct um *m, bool local)
@@ -679,14 +704,16 @@ static void um_finish(struct um *m)
 	for (size_t i = 0; i < c->n_notes; i++)
 		um_comment_file(m, c->path, c->notes[i].line, "%s", c->notes[i].text);
 	if (m->n_mon == 0)
-		um_comment_file(m, c->path, 0, "no MONITOR line: there is no UPS to watch; add a ups "
-					    "section (upsagent.conf(5)) before starting upsagent");
-	else if (!m->tls_warned && !(m->certverify && m->forcessl))
-		COMMENT(m, first_line(c, "MONITOR"),
-			"meaning changes: upsmon used plain text unless FORCESSL 1 and CERTVERIFY 1 "
-			"said otherwise; upsagent always requires TLS (STARTTLS) and verifies the "
-			"server's certificate (upsd.conf CERTFILE on the server; ca-file or pin-sha256 "
-			"here), or write tls = \"off\" in a ups section");
+		um_comment_file(m, c->path, 0,
+				"no MONITOR line: there is no UPS to watch; add a ups "
+				"section (upsagent.conf(5)) before starting upsagent");
+	else if (!m->tls_warned && !(m->certverify && m->forcessl) && !m->in->transports)
+		COMMENT(
+		    m, first_line(c, "MONITOR"),
+		    "meaning changes: upsmon used plain text unless FORCESSL 1 and CERTVERIFY 1 "
+		    "said otherwise; upsagent always requires TLS (STARTTLS) and verifies the "
+		    "server's certificate (upsd.conf CERTFILE on the server; ca-file or pin-sha256 "
+		    "here), or write tls = \"off\" in a ups section");
 	if ((dead->set ? dead->v : 15) < 2 * p) {
 		um_comment(m, c, upsmonconf_find(c, dead->set ? "DEADTIME" : "POLLFREQ"),
 			   "changed: dead-time%s must be at least twice the poll interval (%ld s), "
@@ -767,6 +794,7 @@ struct upsmon_import *upsmon_import_free(struct upsmon_import *r)
 		free(r->passwords[i].path);
 	}
 	free(r->passwords);
+	um_servers_free(r);
 	free(r);
 	return NULL;
 }

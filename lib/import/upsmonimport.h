@@ -17,6 +17,39 @@
 
 #include "upsmonconf.h"
 
+/*
+ * How the host reaches one MONITOR's server, as a probe found it before the
+ * import writes (upsagent import-upsmon probes unless --offline): the ups
+ * section is written to match.
+ */
+enum upsmon_tls {
+	UPSMON_TLS_UNPROBED, /* --offline: verified STARTTLS, as a file written by hand */
+	UPSMON_TLS_VERIFIED, /* read over verified TLS (with ca_file when given) */
+	UPSMON_TLS_PINNED,   /* STARTTLS, certificate not verifiable (CERTVERIFY 0): pin */
+	UPSMON_TLS_OFF,	     /* the server offers no TLS: plaintext, as upsmon ran */
+};
+
+struct upsmon_transport {
+	enum upsmon_tls tls;
+	const char *pin;     /* PINNED: the key the server showed */
+	const char *ca_file; /* VERIFIED: the CA file that verified it, or NULL (system) */
+	const char *why;     /* PINNED, OFF: why the verified way failed (escaped) */
+	const char *when;    /* when the probe ran, for the comment */
+};
+
+/* One ups section's server, for the probes (upsmon_import::servers). */
+struct upsmon_server {
+	const char *section; /* the ups section */
+	const char *host;
+	unsigned port; /* 3493 unless written */
+	const char *ups;
+	const char *user;
+	const char *password;	 /* NULL when the MONITOR line had none */
+	const char *server_name; /* CERTHOST's name, or NULL */
+	bool primary;
+	unsigned line; /* of the MONITOR line */
+};
+
 struct upsmon_import_in {
 	const struct upsmonconf *conf;	/* upsmon.conf */
 	const struct upsmonconf *sched; /* upssched.conf, NULL when not read */
@@ -25,6 +58,10 @@ struct upsmon_import_in {
 	const char *sched_script;	/* the text of its CMDSCRIPT, or NULL */
 	const char *password_dir;	/* absolute, without a trailing '/' */
 	const char *version;		/* for the header comment */
+	/* One per server of an earlier import of the same files, in its
+	 * order (upsmon_import::servers); NULL: nothing probed. */
+	const struct upsmon_transport *transports;
+	size_t n_transports;
 };
 
 struct upsmon_password {
@@ -40,7 +77,11 @@ struct upsmon_import {
 	size_t n_notes;
 	struct upsmon_password *passwords;
 	size_t n_passwords;
-	size_t n_ups;	   /* ups sections written */
+	size_t n_ups; /* ups sections written */
+	/* Each ups section's server, in the file's order; the strings belong
+	 * to this result. */
+	struct upsmon_server *servers;
+	size_t n_servers;
 	char *script_path; /* upssched's CMDSCRIPT, which notes may name; or NULL */
 };
 

@@ -29,7 +29,8 @@ def data(name, dest=None, replace=None):
 
 def run_import(name, src, *args):
     out, pw = os.path.join(D, name + '.conf'), os.path.join(D, name + '-pw')
-    res = upsagent('import-upsmon', '-o', out, '--password-dir', pw, *args, src)
+    # The conversion alone: test-import-probe.py probes real servers.
+    res = upsagent('import-upsmon', '--offline', '-o', out, '--password-dir', pw, *args, src)
     assert 'Sanitizer' not in res.stderr and 'runtime error' not in res.stderr, res.stderr
     return res, out, pw
 
@@ -192,7 +193,7 @@ def imported_notify_command_gets_the_message_as_upsmon_gave_it():
 def standard_output_and_usage():
     src = data('broken-upsmon.conf', 'stdout-upsmon.conf')
     pw = os.path.join(D, 'stdout-pw')
-    res = expect_ok(upsagent('import-upsmon', '--password-dir', pw, src))
+    res = expect_ok(upsagent('import-upsmon', '--offline', '--password-dir', pw, src))
     assert res.stdout.startswith('# upsagent.conf converted from'), res.stdout
     assert os.path.exists(os.path.join(pw, 'good.pw'))
     res = upsagent('import-upsmon', os.path.join(D, 'missing.conf'))
