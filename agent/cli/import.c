@@ -199,7 +199,10 @@ static int sched_read(const struct import_args *a, struct import_files *f)
 /* Refuses to replace a file without --force, before anything is written. */
 static int check_free(const struct import_args *a, const char *path)
 {
-	if (a->force || access(path, F_OK) < 0)
+	struct stat st;
+
+	/* lstat: a link, even a dangling one, is a file to replace too. */
+	if (a->force || lstat(path, &st) < 0)
 		return 0;
 	log_error("%s exists; --force replaces it", path);
 	return -EEXIST;

@@ -145,7 +145,8 @@ struct config_serve {
 /* Without any wall = option, upsmon's habit: wall these. */
 #define CONFIG_WALL_DEFAULT                                                                        \
 	(CONFIG_EVENT_BIT(MONITOR_EVENT_ONBATT) | CONFIG_EVENT_BIT(MONITOR_EVENT_LOWBATT) |        \
-	 CONFIG_EVENT_BIT(MONITOR_EVENT_FSD) | CONFIG_EVENT_BIT(CONFIG_EVENT_SHUTDOWN))
+	 CONFIG_EVENT_BIT(MONITOR_EVENT_FSD) | CONFIG_EVENT_BIT(CONFIG_EVENT_SHUTDOWN) |          \
+	 CONFIG_EVENT_BIT(CONFIG_EVENT_SHUTDOWN_HOSTSYNC))
 
 struct config {
 	char *path;
