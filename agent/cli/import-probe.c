@@ -96,8 +96,10 @@ static int run_all(struct run *run, struct tls_creds *creds, uint64_t timeout)
 {
 	int r = sd_event_default(&run->event);
 
+	/* This host's own UPSes (import-upsd) are read locally: nothing to probe. */
 	for (size_t i = 0; r >= 0 && i < run->res->n_servers; i++)
-		r = probe_one(run, i, creds, timeout);
+		if (!run->res->servers[i].local)
+			r = probe_one(run, i, creds, timeout);
 	if (r >= 0 && run->pending)
 		r = sd_event_loop(run->event);
 	return r;

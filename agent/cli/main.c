@@ -5,6 +5,7 @@
 #include <sys/prctl.h>
 
 #include "cli.h"
+#include "import-upsd.h"
 #include "import.h"
 #include "killpower.h"
 #include "log.h"
@@ -32,6 +33,7 @@ static const struct {
     {"usb", verb_usb, "list the UPSes on USB, decode a HID report descriptor"},
     {"killpower", verb_killpower, "tell a USB UPS to cut its output (system-shutdown hook)"},
     {"import-upsmon", verb_import_upsmon, "convert NUT's upsmon.conf to an upsagent.conf"},
+    {"import-upsd", verb_import_upsd, "convert NUT on the cable host (ups.conf, upsd.conf...)"},
 };
 
 static void help(void)

@@ -12,7 +12,7 @@
 
 #include <stddef.h>
 
-#define UPSMONCONF_WORDS_MAX 32	  /* more on one line is an error */
+#define UPSMONCONF_WORDS_MAX 32		/* more on one line is an error */
 #define UPSMONCONF_TEXT_MAX  (1u << 20) /* 1 MiB: the example file is 20 KiB */
 
 /* A problem found in an input file, at a line (0: the file as a whole). */

@@ -5,38 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "confwrite.h"
 #include "macro.h"
 #include "upsmonimport-internal.h"
-
-/* A libconfuse string. Double quotes take C escapes but expand "${NAME}";
- * single quotes keep a '$' as it is. Control characters never get here
- * (the parser refuses them). */
-static void put_string(FILE *f, const char *s)
-{
-	char q = strchr(s, '$') ? '\'' : '"';
-
-	fputc(q, f);
-	for (; *s; s++)
-		fputs(*s == q || *s == '\\' ? "\\" : "", f), fputc(*s, f);
-	fputc(q, f);
-}
-
-void um_put_option(FILE *f, const char *indent, const char *name, const char *value)
-{
-	fprintf(f, "%s%s = ", indent, name);
-	put_string(f, value);
-	fputc('\n', f);
-}
-
-static void put_list(FILE *f, const char *indent, const char *name, char *const *v)
-{
-	fprintf(f, "%s%s = {", indent, name);
-	for (size_t i = 0; v[i]; i++) {
-		fputs(i ? ", " : "", f);
-		put_string(f, v[i]);
-	}
-	fputs("}\n", f);
-}
 
 static const char *const value_names[_UM_VALUE_MAX] = {
     [UM_POLL] = "poll-interval",       [UM_DEAD] = "dead-time",
@@ -65,7 +36,7 @@ static void emit_globals(struct um *m, FILE *f)
 			"# watches and notifies, and is never shut down.\nmin-supplies = 0\n",
 			m->in->conf->path, m->shutdown_none);
 	else if (m->shutdown_argv)
-		put_list(f, "", "shutdown-command", m->shutdown_argv);
+		confwrite_list(f, "", "shutdown-command", m->shutdown_argv);
 	else
 		fputs("# Power off through systemd-logind (no shutdown-command).\n", f);
 }
@@ -97,7 +68,7 @@ static void put_messages(FILE *f, const struct um *m, unsigned bit)
 		if (asprintf(&item, "%s=%s", um_events[e], m->messages[e]) < 0)
 			continue;
 		fputs(n++ ? ",\n\t\t    " : "\tmessages = {", f);
-		put_string(f, item);
+		confwrite_string(f, item);
 	}
 	if (n)
 		fputs("}\t# NOTIFYMSG\n", f);
@@ -129,32 +100,59 @@ static void emit_notify(struct um *m, FILE *f)
 	      "# are in its environment, the message is its last argument.\n",
 	      f);
 	fputs("notify {\n", f);
-	put_list(f, "\t", "command", m->notify_argv);
+	confwrite_list(f, "\t", "command", m->notify_argv);
 	put_events(f, m, UM_EXEC, only);
 	put_messages(f, m, UM_EXEC);
 	fputs("}\n", f);
 }
 
+/* This host's own UPS, read from USB now (import-upsd): no server, no login. */
+static void emit_local(struct um *m, FILE *f, const struct um_monitor *u)
+{
+	fprintf(f,
+		"\n# %s:%u: MONITOR %s: the UPS on this host, read directly now\n"
+		"# (it was ups.conf's [%s], served by upsd; the serve section below serves it)\n"
+		"ups %s {\n%s",
+		m->in->conf->path, u->line, u->system, u->ups, u->name, u->local->options);
+	fputs("\tupsname = ", f);
+	confwrite_string(f, u->system);
+	fputs("\t# UPSNAME for the notify commands, as upsmon gave it\n", f);
+	fprintf(f, "\tpower-value = %u\n", u->power);
+	if (u->on_battery_max)
+		fprintf(f, "\ton-battery-max = %u\t# from upssched.conf\n", u->on_battery_max);
+	fputs("}\n", f);
+}
+
 static void emit_ups(struct um *m, FILE *f, const struct um_monitor *u)
 {
+	if (u->local && u->local->options) {
+		emit_local(m, f, u);
+		return;
+	}
 	fprintf(f, "\n# %s:%u: MONITOR %s\nups %s {\n", m->in->conf->path, u->line, u->system,
 		u->name);
-	um_put_option(f, "\t", "server", u->host);
-	if (u->port)
+	confwrite_option(f, "\t", "server", u->host);
+	if (u->local) {
+		fprintf(f,
+			"\tport = %u\t# NUT's upsd keeps serving %s here: upsagent has no "
+			"driver for it\n",
+			u->local->nut_port, u->ups);
+		fputs("\ttls = \"off\"\t# on this host only, to NUT's upsd on loopback\n", f);
+	} else if (u->port)
 		fprintf(f, "\tport = %u\n", u->port);
 	if (strcmp(u->ups, u->name) != 0)
-		um_put_option(f, "\t", "ups", u->ups);
+		confwrite_option(f, "\t", "ups", u->ups);
 	/* upssched.conf's AT lines and the notify scripts know the UPS by this name. */
 	fputs("\tupsname = ", f);
-	put_string(f, u->system);
+	confwrite_string(f, u->system);
 	fputs("\t# UPSNAME for the notify commands, as upsmon gave it\n", f);
 	um_emit_transport(m, f, (size_t)(u - m->mon));
 	if (u->server_name)
-		um_put_option(f, "\t", "server-name", u->server_name);
-	um_put_option(f, "\t", "user", u->user);
+		confwrite_option(f, "\t", "server-name", u->server_name);
+	confwrite_option(f, "\t", "user", u->user);
 	for (size_t i = 0; i < m->res->n_passwords; i++)
 		if (strcmp(m->res->passwords[i].section, u->name) == 0)
-			um_put_option(f, "\t", "password-file", m->res->passwords[i].path);
+			confwrite_option(f, "\t", "password-file", m->res->passwords[i].path);
 	fprintf(f, "\trole = \"%s\"%s\n\tpower-value = %u\n", u->primary ? "primary" : "secondary",
 		u->role_guessed ? "\t# upsmon took any other word for secondary" : "", u->power);
 	if (u->on_battery_max)

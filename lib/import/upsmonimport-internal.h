@@ -37,9 +37,10 @@ struct um_monitor {
 	bool primary;
 	unsigned power;
 	unsigned line;
-	char *server_name;	 /* from CERTHOST, or NULL */
-	bool role_guessed;	 /* neither primary nor secondary: secondary, as upsmon */
-	unsigned on_battery_max; /* seconds, from upssched; 0: none */
+	char *server_name;		  /* from CERTHOST, or NULL */
+	bool role_guessed;		  /* neither primary nor secondary: secondary, as upsmon */
+	const struct upsmon_local *local; /* this host's own UPS (import-upsd), or NULL */
+	unsigned on_battery_max;	  /* seconds, from upssched; 0: none */
 };
 
 /* An integer directive: set when seen and good. */
@@ -108,6 +109,9 @@ bool um_event_reaches(const struct um *m, unsigned e, unsigned bit);
 
 /* upsmontransport.c: m->res->servers from the monitors; 0 or -ENOMEM. */
 int um_servers(struct um *m);
+/* The UPS of this host's ups.conf that MONITOR u names, or NULL. */
+const struct upsmon_local *um_local(const struct um *m, const struct um_monitor *u);
+
 /* The transport lines of monitor i's section (tls, pin, ca-file and why),
  * and its notes; from m->in->transports when probed. */
 void um_emit_transport(struct um *m, FILE *f, size_t i);
@@ -115,9 +119,6 @@ void um_servers_free(struct upsmon_import *r);
 
 /* The text of the new file into m->res->text; -ENOMEM. */
 int um_emit(struct um *m);
-
-/* upsmonemit.c: name = "value" with the value quoted for libconfuse. */
-void um_put_option(FILE *f, const char *indent, const char *name, const char *value);
 
 /* "a b c" split at blanks; NULL on -ENOMEM. */
 char **um_split(const char *s);

@@ -285,7 +285,9 @@ static int on_monitor(struct um *m, const struct upsmonconf_line *l)
 	if (!(bigger = reallocarray(m->mon, m->n_mon + 1, sizeof(*bigger))))
 		goto fail;
 	m->mon = bigger;
-	if (monitor_password(m, l, &u) < 0)
+	u.local = um_local(m, &u);
+	/* Read from USB now: its upsd login and password are history. */
+	if ((!u.local || !u.local->options) && monitor_password(m, l, &u) < 0)
 		m->error = -ENOMEM;
 	m->mon[m->n_mon++] = u;
 	return 0;

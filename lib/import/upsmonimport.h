@@ -47,7 +47,20 @@ struct upsmon_server {
 	const char *password;	 /* NULL when the MONITOR line had none */
 	const char *server_name; /* CERTHOST's name, or NULL */
 	bool primary;
+	bool local;    /* a UPS of this host's ups.conf: nothing to probe */
 	unsigned line; /* of the MONITOR line */
+};
+
+/*
+ * A UPS of this host's own ups.conf (import-upsd): a MONITOR line naming it
+ * on this host (localhost, 127.0.0.1, ::1) becomes a section that reads it
+ * directly, with no server, user or password.
+ */
+struct upsmon_local {
+	const char *ups;     /* its ups.conf section */
+	const char *options; /* the lines of its section ("\tdriver = \"usb\"\n"...),
+			      * or NULL: it stays with NUT's driver and upsd */
+	unsigned nut_port;   /* options NULL: the port NUT's upsd keeps serving it on */
 };
 
 struct upsmon_import_in {
@@ -62,6 +75,9 @@ struct upsmon_import_in {
 	 * order (upsmon_import::servers); NULL: nothing probed. */
 	const struct upsmon_transport *transports;
 	size_t n_transports;
+	/* The UPSes this host drives (import-upsd); NULL: none known. */
+	const struct upsmon_local *local;
+	size_t n_local;
 };
 
 struct upsmon_password {

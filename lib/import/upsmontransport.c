@@ -11,7 +11,9 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include "confwrite.h"
 #include "upsmonimport-internal.h"
 
 int um_servers(struct um *m)
@@ -31,6 +33,7 @@ int um_servers(struct um *m)
 					    .user = u->user,
 					    .server_name = u->server_name,
 					    .primary = u->primary,
+					    .local = u->local != NULL,
 					    .line = u->line};
 		/* The model goes when the import ends: the result keeps copies. */
 		s->section = strdup(u->name);
@@ -68,7 +71,7 @@ static void emit_pinned(struct um *m, FILE *f, const struct um_monitor *u,
 		"\t# cannot be verified (%s); upsmon did not check it (CERTVERIFY 0).\n"
 		"\t# Better: its CA as ca-file, and this line removed.\n",
 		u->host, t->when, t->why);
-	um_put_option(f, "\t", "pin-sha256", t->pin);
+	confwrite_option(f, "\t", "pin-sha256", t->pin);
 	um_comment_file(m, m->in->conf->path, u->line,
 			"MONITOR %s: the server's certificate cannot be verified (%s): its key is "
 			"pinned as trusted on first use (pin-sha256); check that it is %s's",
@@ -84,12 +87,25 @@ static void emit_plain(struct um *m, FILE *f, const struct um_monitor *u,
 		"\t# Turn TLS on at that server (upsd.conf CERTFILE, or upsagent's own\n"
 		"\t# serve section on that host), then remove this line.\n",
 		u->host, t->why, t->when);
-	um_put_option(f, "\t", "tls", "off");
+	confwrite_option(f, "\t", "tls", "off");
 	um_comment_file(m, m->in->conf->path, u->line,
 			"MONITOR %s: %s offers no TLS: tls = \"off\", the password crosses the "
 			"network in clear as it did under upsmon; turn TLS on at that server "
 			"(upsd.conf CERTFILE, or upsagent's serve section there)",
 			u->system, u->host);
+}
+
+const struct upsmon_local *um_local(const struct um *m, const struct um_monitor *u)
+{
+	static const char *const here[] = {"localhost", "127.0.0.1", "::1", "[::1]"};
+	bool local = false;
+
+	for (size_t i = 0; i < sizeof(here) / sizeof(here[0]); i++)
+		local |= strcasecmp(u->host, here[i]) == 0;
+	for (size_t i = 0; local && i < m->in->n_local; i++)
+		if (strcmp(m->in->local[i].ups, u->ups) == 0 && (u->port ? u->port : 3493) == 3493)
+			return &m->in->local[i];
+	return NULL;
 }
 
 void um_emit_transport(struct um *m, FILE *f, size_t i)
@@ -109,7 +125,7 @@ void um_emit_transport(struct um *m, FILE *f, size_t i)
 	case UPSMON_TLS_VERIFIED:
 		fprintf(f, "\t# Verified TLS: read on %s.\n", t->when);
 		if (t->ca_file)
-			um_put_option(f, "\t", "ca-file", t->ca_file);
+			confwrite_option(f, "\t", "ca-file", t->ca_file);
 		break;
 	case UPSMON_TLS_PINNED:
 		emit_pinned(m, f, u, t);

@@ -197,11 +197,12 @@ int um_sched(struct um *m)
 
 	if (!s) {
 		m->sched_events = UINT64_MAX;
-		return um_comment(m, m->in->conf, upsmonconf_find(m->in->conf, "NOTIFYCMD"),
-				  "kept as a notify hook: %s cannot be read (%s), so its timers were "
-				  "not converted",
-				  m->in->sched_path ? m->in->sched_path : "upssched.conf",
-				  m->in->sched_error ? m->in->sched_error : "not given");
+		return um_comment(
+		    m, m->in->conf, upsmonconf_find(m->in->conf, "NOTIFYCMD"),
+		    "kept as a notify hook: %s cannot be read (%s), so its timers were "
+		    "not converted",
+		    m->in->sched_path ? m->in->sched_path : "upssched.conf",
+		    m->in->sched_error ? m->in->sched_error : "not given");
 	}
 	if (!(used = calloc(s->n_lines + 1, sizeof(*used))) ||
 	    !(why = calloc(s->n_lines + 1, sizeof(*why))) ||
