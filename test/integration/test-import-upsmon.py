@@ -216,6 +216,34 @@ def binary_junk_exits_1_and_writes_nothing():
         assert not os.path.exists(out) and not os.path.exists(pw), (out, pw)
         assert 'secretpw' not in res.stderr + res.stdout
 
+        assert 'not a text file' in res.stderr, res.stderr
+
+
+@case
+def huge_unreadable_and_linked_files_are_one_clear_error():
+    """Over 1 MiB, a directory, no permission (as nobody), a link as output:
+    one error each, nothing half-written."""
+    huge = os.path.join(D, 'huge-upsmon.conf')
+    with open(huge, 'w', encoding='utf-8') as f:
+        f.write('# ' + 'x' * (1 << 20) + '\n')
+    res, out, pw = run_import('huge', huge)
+    assert res.returncode == 1 and 'larger than 1 MiB' in res.stderr, res
+    assert not os.path.exists(out) and not os.path.exists(pw)
+    res, out, _ = run_import('dir', D)
+    assert res.returncode == 1 and 'not a regular file' in res.stderr, res
+    src = data('rich-upsmon.conf', 'closed-upsmon.conf')
+    os.chmod(src, 0)
+    res = nutfix.run(['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups',
+                      UPSAGENT, 'import-upsmon', '--offline', src])
+    assert res.returncode == 1 and 'Permission denied' in res.stderr, res
+    # An output path that is a link (even to nowhere) exists: no --force, no write.
+    link = os.path.join(D, 'link.conf')
+    os.symlink(os.path.join(D, 'nowhere.conf'), link)
+    res = upsagent('import-upsmon', '--offline', '-o', link, '--password-dir',
+                   os.path.join(D, 'link-pw'), data('rich-upsmon.conf', 'l-upsmon.conf'))
+    assert res.returncode == 1 and 'exists; --force replaces it' in res.stderr, res
+    assert not os.path.exists(os.path.join(D, 'nowhere.conf'))
+    assert not os.path.exists(os.path.join(D, 'link-pw'))
 
 if __name__ == '__main__':
     raise SystemExit(main())
