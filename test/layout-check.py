@@ -35,6 +35,7 @@ LAYERS = {
     'lib/import': ['lib/base'],
     'lib/session': ['lib/protocol', 'lib/tls'],
     'lib/config': ['lib/decide', 'lib/tls', 'lib/protocol'],
+    'lib/metrics': ['lib/decide'],
     'agent/serve': ['lib/config', 'lib/protocol', 'lib/tls'],
     'agent/daemon': ['agent/serve', 'lib/config', 'lib/session', 'lib/usb', 'lib/act',
                      'lib/decide'],
