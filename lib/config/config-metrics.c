@@ -6,6 +6,7 @@
  * line and loading goes on, so that one file shows every mistake at once.
  */
 #include <arpa/inet.h>
+#include <netinet/in.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -179,6 +180,55 @@ static int metrics_textfile(const struct scope *s, struct config_metrics *m)
 	else if (config_check_private_path(s, "textfile", m->textfile) == -ENOMEM)
 		return -ENOMEM;
 	return 0;
+}
+
+/* ---- who may connect --------------------------------------------------- */
+
+/* The peer's address bytes and family; an IPv4-mapped IPv6 peer counts as
+ * IPv4 against an IPv4 network. NULL for other families. */
+static const uint8_t *peer_bytes(const struct sockaddr *sa, int net_family, int *family)
+{
+	if (sa->sa_family == AF_INET) {
+		*family = AF_INET;
+		return (const uint8_t *)&((const struct sockaddr_in *)sa)->sin_addr;
+	}
+	if (sa->sa_family != AF_INET6)
+		return NULL;
+	const struct in6_addr *a6 = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+
+	*family = AF_INET6;
+	if (IN6_IS_ADDR_V4MAPPED(a6) && net_family == AF_INET) {
+		*family = AF_INET;
+		return &a6->s6_addr[12];
+	}
+	return a6->s6_addr;
+}
+
+static bool net_contains(const struct config_net *n, const struct sockaddr *sa)
+{
+	int family = 0;
+	const uint8_t *addr = peer_bytes(sa, n->family, &family);
+	unsigned bits = n->prefix;
+
+	if (!addr || family != n->family)
+		return false;
+	for (unsigned i = 0; bits > 0; i++, bits = bits > 8 ? bits - 8 : 0) {
+		uint8_t mask = bits >= 8 ? 0xff : (uint8_t)(0xff << (8 - bits));
+
+		if ((addr[i] & mask) != (n->addr[i] & mask))
+			return false;
+	}
+	return true;
+}
+
+bool config_allows(const struct config_net *allow, size_t n, const struct sockaddr *sa)
+{
+	if (n == 0)
+		return true;
+	for (size_t i = 0; i < n; i++)
+		if (net_contains(&allow[i], sa))
+			return true;
+	return false;
 }
 
 /* ---- the section ------------------------------------------------------- */

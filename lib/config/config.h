@@ -217,5 +217,9 @@ int config_event_from_string(const char *s);
 /* The event's name, or NULL for a number out of range. */
 const char *config_event_to_string(unsigned e);
 
+/* Whether the peer address sa is in one of the n networks of allow (n 0: any). */
+struct sockaddr;
+bool config_allows(const struct config_net *allow, size_t n, const struct sockaddr *sa);
+
 /* Whether hook h runs for event e. */
 bool config_hook_wants(const struct config_hook *h, unsigned e);
