@@ -149,6 +149,13 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 		log_fullv(LOG_DEBUG, fmt, ap);
 }
 
+/* One address may hold a quarter of the connections: a scraper gone wrong
+ * (or one that floods) cannot take every slot from Prometheus. */
+static unsigned per_ip_limit(unsigned max)
+{
+	return max / 4 ? max / 4 : 1;
+}
+
 static struct MHD_Daemon *listener_start(struct exporter_listener *l, int fd)
 {
 	const struct config_metrics *m = l->e->cfg;
@@ -160,12 +167,13 @@ static struct MHD_Daemon *listener_start(struct exporter_listener *l, int fd)
 	    {MHD_OPTION_END, 0, NULL},
 	};
 	unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG | (m->cert_file ? MHD_USE_TLS : 0);
+	unsigned timeout = (unsigned)((m->timeout + USEC_PER_SEC - 1) / USEC_PER_SEC);
 
 	return MHD_start_daemon(flags, 0, exporter_http_accept, l->e, exporter_http_request, l->e,
 				MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_CONNECTION_LIMIT,
-				m->max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
-				(unsigned)((m->timeout + USEC_PER_SEC - 1) / USEC_PER_SEC),
-				MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)REQUEST_MEMORY,
+				m->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+				per_ip_limit(m->max_connections), MHD_OPTION_CONNECTION_TIMEOUT,
+				timeout, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)REQUEST_MEMORY,
 				MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_ARRAY,
 				m->cert_file ? tls : tls + 4, MHD_OPTION_END);
 }
