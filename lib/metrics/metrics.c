@@ -41,30 +41,57 @@ void metrics_family(FILE *f, enum metrics_format fmt, const char *name, enum met
 		kind_suffix(kind), kind == METRICS_COUNTER ? "counter" : "gauge");
 }
 
-/* Both formats escape a label value's backslash, double quote and newline. */
-static void label_value(FILE *f, const char *v)
+/* A sample line is built in memory and written at once: a scrape of a
+ * thousand UPSes is some forty thousand lines (bench/metrics). */
+struct line {
+	char buf[1024];
+	size_t len;
+};
+
+static void line_put(struct line *l, const char *s, size_t n)
 {
-	for (; *v; v++) {
-		if (*v == '\\' || *v == '"')
-			fputc('\\', f);
-		if (*v == '\n')
-			fputs("\\n", f);
-		else
-			fputc(*v, f);
+	if (n > sizeof(l->buf) - l->len)
+		n = sizeof(l->buf) - l->len; /* label values are names: never this long */
+	memcpy(l->buf + l->len, s, n);
+	l->len += n;
+}
+
+static void line_puts(struct line *l, const char *s)
+{
+	line_put(l, s, strlen(s));
+}
+
+/* Both formats escape a label value's backslash, double quote and newline. */
+static void line_label_value(struct line *l, const char *v)
+{
+	for (size_t n; *v; v += n) {
+		n = strcspn(v, "\\\"\n");
+		line_put(l, v, n);
+		if (!v[n])
+			break;
+		line_puts(l, v[n] == '\n' ? "\\n" : v[n] == '"' ? "\\\"" : "\\\\");
+		n++;
 	}
 }
 
 void metrics_sample(FILE *f, const char *name, enum metrics_kind kind,
 		    const struct metrics_label *l, size_t n, const char *value)
 {
-	fputs(name, f);
-	fputs(kind_suffix(kind), f);
+	struct line line = {.len = 0};
+
+	line_puts(&line, name);
+	line_puts(&line, kind_suffix(kind));
 	for (size_t i = 0; i < n; i++) {
-		fprintf(f, "%c%s=\"", i ? ',' : '{', l[i].name);
-		label_value(f, l[i].value);
-		fputc('"', f);
+		line_puts(&line, i ? "," : "{");
+		line_puts(&line, l[i].name);
+		line_puts(&line, "=\"");
+		line_label_value(&line, l[i].value);
+		line_puts(&line, "\"");
 	}
-	fprintf(f, "%s %s\n", n ? "}" : "", value);
+	line_puts(&line, n ? "} " : " ");
+	line_puts(&line, value);
+	line_puts(&line, "\n");
+	fwrite_unlocked(line.buf, 1, line.len, f);
 }
 
 /* ---- the host ---------------------------------------------------------- */
@@ -171,14 +198,20 @@ static void write_build(FILE *f, enum metrics_format fmt, const char *version)
 
 int metrics_write(FILE *f, const struct metrics_snapshot *s, enum metrics_format fmt)
 {
+	int r;
+
+	/* One lock for the whole exposition, not one per line (fwrite_unlocked). */
+	flockfile(f);
 	write_build(f, fmt, s->version);
 	write_host(f, fmt, &s->host);
 	metrics_write_ups(f, fmt, s->ups, s->n_ups);
 	if (s->server)
 		write_server(f, fmt, s->server);
 	if (fmt == METRICS_OPENMETRICS)
-		fputs("# EOF\n", f);
-	return ferror(f) ? -EIO : 0;
+		fputs_unlocked("# EOF\n", f);
+	r = ferror_unlocked(f) ? -EIO : 0;
+	funlockfile(f);
+	return r;
 }
 
 /* ---- negotiation ------------------------------------------------------- */
