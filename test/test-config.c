@@ -230,8 +230,8 @@ static void test_wall(void)
 	CHECK(c->hooks[0].wall && c->hooks[0].argv == NULL);
 	CHECK(!c->hooks[1].wall && c->hooks[1].argv == NULL);
 	CHECK(c->hooks[2].wall && c->hooks[2].argv != NULL);
-	CHECK_INT(c->wall_events, CONFIG_EVENT_BIT(MONITOR_EVENT_COMMBAD) |
-				      CONFIG_EVENT_BIT(MONITOR_EVENT_ONLINE));
+	CHECK_INT(c->wall_events,
+		  CONFIG_EVENT_BIT(MONITOR_EVENT_COMMBAD) | CONFIG_EVENT_BIT(MONITOR_EVENT_ONLINE));
 	config_free(c);
 }
 
@@ -533,6 +533,41 @@ static void test_serve_full(void)
 	config_free(c);
 }
 
+/* ---- the metrics section ---------------------------------------------- */
+
+static void test_metrics(void)
+{
+	struct config *c = load_good("good-metrics.conf");
+	const struct config_metrics *m = c->metrics;
+	_cleanup_free_ char *cert = tmp_path("client.pem"), *ca = tmp_path("ca.pem"),
+			    *prom = tmp_path("upsagent.prom");
+
+	CHECK(m);
+	CHECK_INT(m->line, 2);
+	CHECK_INT(m->n_listen, 3);
+	check_listen(&m->listen[0], CONFIG_LISTEN_TLS, "127.0.0.1", 9839);
+	check_listen(&m->listen[1], CONFIG_LISTEN_TLS, "::1", 9839);
+	check_listen(&m->listen[2], CONFIG_LISTEN_TLS, "::", 9840);
+	CHECK_STR(m->cert_file, cert);
+	CHECK_STR(m->client_ca_file, ca);
+	CHECK_INT(m->n_allow, 2);
+	check_net(&m->allow[0], "192.168.1.0", 24);
+	CHECK_INT(m->max_connections, 4);
+	CHECK_INT(m->timeout, S(2.5));
+	CHECK_STR(m->textfile, prom);
+	config_free(c);
+
+	/* The defaults; plaintext on loopback needs no allow list. */
+	c = load_good("good-metrics-defaults.conf");
+	m = c->metrics;
+	CHECK_INT(m->n_listen, 1);
+	check_listen(&m->listen[0], CONFIG_LISTEN_PLAIN, "::1", 9839);
+	CHECK(!m->cert_file && !m->textfile && m->n_allow == 0);
+	CHECK_INT(m->max_connections, 16);
+	CHECK_INT(m->timeout, S(10));
+	config_free(c);
+}
+
 static void test_serve_defaults(void)
 {
 	struct config *c = load_good("good-minimal.conf");
@@ -800,6 +835,7 @@ int main(int argc, char **argv)
 	TEST_RUN(test_usb);
 	TEST_RUN(test_serve_full);
 	TEST_RUN(test_serve_defaults);
+	TEST_RUN(test_metrics);
 	cleanup_tmp();
 	return 0;
 }

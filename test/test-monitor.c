@@ -550,6 +550,42 @@ static void test_holding(void)
 	CHECK(!monitor_holding(&m, 5 * USEC_PER_SEC));
 }
 
+static void test_timers(void)
+{
+	struct monitor_config cfg;
+	struct status_snapshot s;
+	uint64_t t[_MONITOR_TIMER_MAX];
+	struct monitor m;
+
+	/* Only the rules that run show a deadline; one that ran out stays shown
+	 * while its condition holds. */
+	monitor_config_init(&cfg);
+	cfg.secondary = true;
+	cfg.on_battery_max = 60 * USEC_PER_SEC;
+	monitor_init(&m, &cfg);
+	monitor_timers(&m, 0, t);
+	for (int i = 0; i < _MONITOR_TIMER_MAX; i++)
+		CHECK(t[i] == MONITOR_NEVER);
+	CHECK_INT(status_parse(&s, "OB", NULL, NULL, NULL), 0);
+	monitor_update(&m, &s, 10 * USEC_PER_SEC, NULL, 0);
+	monitor_timers(&m, 10 * USEC_PER_SEC, t);
+	CHECK_INT(t[MONITOR_TIMER_ON_BATTERY_MAX], 70 * USEC_PER_SEC);
+	CHECK(t[MONITOR_TIMER_DEAD_TIME] == MONITOR_NEVER);
+	CHECK(t[MONITOR_TIMER_HOST_SYNC] == MONITOR_NEVER);
+	monitor_update(&m, NULL, 12 * USEC_PER_SEC, NULL, 0);
+	monitor_timers(&m, 12 * USEC_PER_SEC, t);
+	CHECK_INT(t[MONITOR_TIMER_DEAD_TIME], 25 * USEC_PER_SEC); /* from the last good poll */
+	CHECK_INT(status_parse(&s, "OB LB", NULL, NULL, NULL), 0);
+	monitor_update(&m, &s, 14 * USEC_PER_SEC, NULL, 0);
+	monitor_timers(&m, 14 * USEC_PER_SEC, t);
+	CHECK(t[MONITOR_TIMER_DEAD_TIME] == MONITOR_NEVER);
+	CHECK_INT(t[MONITOR_TIMER_HOST_SYNC], 29 * USEC_PER_SEC);
+	CHECK(t[MONITOR_TIMER_OFF_DURATION] == MONITOR_NEVER);
+	for (int i = 0; i < _MONITOR_TIMER_MAX; i++)
+		CHECK(monitor_timer_to_string(i));
+	CHECK(!monitor_timer_to_string(_MONITOR_TIMER_MAX));
+}
+
 static void test_event_buffer(void)
 {
 	struct monitor_config cfg;
@@ -584,6 +620,7 @@ int main(void)
 	TEST_RUN(test_reason_text);
 	TEST_RUN(test_holding);
 	TEST_RUN(test_event_buffer);
+	TEST_RUN(test_timers);
 	TEST_RUN(test_names);
 	return 0;
 }

@@ -311,8 +311,12 @@ static void on_watch_events(void *userdata, struct watch *w, const enum monitor_
 
 static void on_watch_poll_done(void *userdata, struct watch *w, bool changed)
 {
-	if (agent_owns(userdata, w))
-		agent_poll_done(userdata, w, changed);
+	struct agent *a = userdata;
+
+	if (!agent_owns(a, w))
+		return;
+	agent_poll_done(a, w, changed);
+	exporter_polled(a->exporter, w->index);
 }
 
 static void on_watch_numlogins(void *userdata, struct watch *w, int n, bool decide)
@@ -375,6 +379,15 @@ static const struct server_owner_ops server_owner_ops = {
     .vars = on_server_vars,
     .set_fsd = on_server_set_fsd,
     .logins_changed = on_server_logins_changed,
+};
+
+static int on_exporter_write(void *userdata, FILE *f, enum metrics_format fmt)
+{
+	return agent_metrics_write(userdata, f, fmt);
+}
+
+static const struct exporter_owner_ops exporter_owner_ops = {
+    .write = on_exporter_write,
 };
 
 static int agent_reload(struct agent *a);
@@ -446,6 +459,17 @@ static struct server_env agent_server_env(struct agent *a)
 {
 	return (struct server_env){
 	    .event = a->event, .config = a->config, .ops = &server_owner_ops, .userdata = a};
+}
+
+/* The exporter follows the configuration: closed, then opened again (its
+ * listeners, its textfile round over the new UPSes). */
+static int agent_exporter_open(struct agent *a)
+{
+	struct exporter_env env = {
+	    .event = a->event, .config = a->config, .ops = &exporter_owner_ops, .userdata = a};
+
+	a->exporter = exporter_free(a->exporter);
+	return exporter_open(&env, &a->exporter);
 }
 
 /* ---- watches ------------------------------------------------------------ */
@@ -564,6 +588,8 @@ static int agent_reload_config(struct agent *a)
 
 		r = server_apply(&a->server, &env); /* before the old watches go */
 	}
+	if (r >= 0)
+		r = agent_exporter_open(a);
 	for (size_t i = 0; i < n_old; i++)
 		watch_free(old[i]);
 	free(old);
@@ -667,6 +693,8 @@ static int agent_start(struct agent *a)
 		return r;
 	env = agent_server_env(a);
 	r = server_open(&env, &a->server);
+	if (r >= 0)
+		r = agent_exporter_open(a);
 	if (r < 0)
 		return r;
 	agent_log_start(a);
@@ -683,6 +711,7 @@ static void agent_stop(struct agent *a)
 	(void)sd_notify(0, "STOPPING=1");
 	a->control = control_free(a->control);
 	a->server = server_free(a->server);
+	a->exporter = exporter_free(a->exporter);
 	a->stopping = true;
 	agent_free_watches(a);
 	gate_free_all(a->gates);

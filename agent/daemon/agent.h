@@ -15,6 +15,7 @@
 #include <systemd/sd-event.h>
 
 #include "config.h"
+#include "exporter.h"
 #include "hooks.h"
 #include "host.h"
 #include "notify.h"
@@ -42,8 +43,9 @@ struct agent {
 	struct notify notify; /* what notify_event() is given: notify.h */
 	bool power_off_requested;
 
-	struct server *server;	 /* NULL without a serve section: serve.h */
-	struct control *control; /* the status socket (not changed by a reload): control.h */
+	struct server *server;	   /* NULL without a serve section: serve.h */
+	struct control *control;   /* the status socket (not changed by a reload): control.h */
+	struct exporter *exporter; /* NULL without a metrics section: exporter.h */
 
 	uint64_t started;
 	int exit_code;
@@ -63,3 +65,5 @@ int agent_run(const char *config_path, bool dry_run);
 
 /* agent-status.c: what the status socket answers, as text or JSON, into f. */
 void agent_status_write(const struct agent *a, FILE *f, bool json);
+/* agent-metrics.c: the metrics exposition in fmt, into f. 0 or -errno. */
+int agent_metrics_write(const struct agent *a, FILE *f, enum metrics_format fmt);

@@ -291,6 +291,24 @@ static void watch_feed(struct watch *w, bool ok, bool was_ok, const char *shown)
 			       n > 0 || was_ok != w->last_ok || strcmp(shown, w->last_status) != 0);
 }
 
+/* The metrics' side of an attempt's end: how long it took, whether it failed.
+ * A result no poll asked for (a USB report, a session that dropped) is not timed. */
+static void watch_count(struct watch *w, bool ok)
+{
+	if (!ok)
+		w->polls_failed++;
+	if (w->poll_started && w->last_poll >= w->poll_started)
+		w->poll_duration = w->last_poll - w->poll_started;
+	w->poll_started = 0;
+}
+
+/* A poll starts, unless one is still under way: that one is being timed. */
+static void watch_poll_start(struct watch *w)
+{
+	if (!w->poll_started)
+		w->poll_started = watch_now(w);
+}
+
 void watch_result(struct watch *w, const struct status_snapshot *s, const struct varlist *vars,
 		  const char *error)
 {
@@ -300,6 +318,7 @@ void watch_result(struct watch *w, const struct status_snapshot *s, const struct
 	memcpy(shown, w->last_status, sizeof(shown));
 	w->last_poll = watch_now(w);
 	w->last_ok = s != NULL;
+	watch_count(w, s != NULL);
 	if (!s && !error)
 		error = "poll failed";
 	if (s)
@@ -343,6 +362,7 @@ static int on_poll_timer(sd_event_source *s, uint64_t usec, void *userdata)
 
 	/* Periodic: the next poll is due one interval after this one was. */
 	(void)sd_event_source_set_time(s, usec + w->env->config->poll_interval);
+	watch_poll_start(w);
 	w->source->ops->poll(w->source);
 	return 0;
 }
@@ -351,6 +371,7 @@ void watch_attempt(struct watch *w)
 {
 	const struct source_ops *ops = w->source->ops;
 
+	watch_poll_start(w);
 	if (ops->attempt)
 		ops->attempt(w->source);
 	else

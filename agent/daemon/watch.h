@@ -75,6 +75,11 @@ struct watch {
 	bool last_ok;
 	char last_status[64];
 	char last_error[256];
+
+	/* what the metrics show */
+	uint64_t poll_started;	/* CLOCK_MONOTONIC of the poll under way; 0 = none */
+	uint64_t poll_duration; /* usec the last timed poll took, to its reading or failure */
+	uint64_t polls_failed;	/* attempts that ended without a reading, since start */
 };
 
 /*

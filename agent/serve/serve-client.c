@@ -98,6 +98,7 @@ static void client_handshake(struct serve_client *c)
 	}
 	c->handshaking = false;
 	c->ss.tls = true;
+	c->srv->handshakes++;
 	client_match_certificate(c);
 	log_debug("serve: %s: %s%s%s", c->who, tls_session_describe(c->tls, desc, sizeof(desc)),
 		  c->ss.cert_name ? ", client certificate " : "",
@@ -147,6 +148,7 @@ static void client_lines(struct serve_client *c)
 			client_close(c, "out of memory");
 			return;
 		}
+		c->srv->auth_failures += c->ss.auth_failures - failures;
 		if (c->ss.auth_failures != failures)
 			log_warning("serve: %s: authentication failed for user %s (%u of %u)",
 				    c->who, client_user(c), c->ss.auth_failures,

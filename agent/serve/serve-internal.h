@@ -76,6 +76,8 @@ struct server {
 	unsigned refused_full; /* connections refused at max-clients since last said */
 	struct serve_ups *ups; /* the served UPSes the owner has, in cfg->ups order */
 	size_t n_ups;
+
+	uint64_t handshakes, auth_failures; /* totals, for server_counters() */
 };
 
 /* serve-client.c */

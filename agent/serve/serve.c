@@ -183,6 +183,13 @@ unsigned server_logins(const struct server *srv, size_t ups)
 	return 0;
 }
 
+struct server_counters server_counters(const struct server *srv)
+{
+	if (!srv)
+		return (struct server_counters){0};
+	return (struct server_counters){srv->n_clients, srv->handshakes, srv->auth_failures};
+}
+
 /* ---- life cycle ----------------------------------------------------------- */
 
 static int server_map_ups(struct server *srv)

@@ -53,3 +53,14 @@ int server_apply(struct server **srv, const struct server_env *env);
 struct server *server_free(struct server *srv);
 /* The clients logged into the owner's UPS ups; 0 when srv is NULL or does not serve it. */
 unsigned server_logins(const struct server *srv, size_t ups);
+
+/* What the server counts, for the metrics (a reload that replaces the
+ * server starts the totals again, as a restart would). */
+struct server_counters {
+	unsigned clients;	/* connected now, logged in or not */
+	uint64_t handshakes;	/* TLS handshakes completed */
+	uint64_t auth_failures; /* authentications refused */
+};
+
+/* srv's counters; all 0 when srv is NULL. */
+struct server_counters server_counters(const struct server *srv);

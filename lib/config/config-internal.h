@@ -127,6 +127,13 @@ int config_check_secret(const struct scope *s, const char *name, const char *pat
 /* 0, or -errno with a sentence in err: path is not an executable regular file. */
 int config_check_program(const char *path, char *err, size_t errlen);
 
+/* "FILE:LINE: section: name: message" at the line of value idx of list name. */
+void config_item_error(const struct scope *s, const char *name, unsigned idx, const char *fmt, ...)
+    _printf_(4, 5);
+/* cert-file, key-file (a secret) and client-ca-file of a listening section,
+ * each checked; bad ones reported. 0 or -ENOMEM. */
+int config_get_tls_files(const struct scope *s, char **cert, char **key, char **client_ca);
+
 /* ---- config-serve.c ---------------------------------------------------- */
 
 struct config;
@@ -137,3 +144,30 @@ struct config_serve;
 int config_serve_load(struct config_parse *p, cfg_t *cfg, struct config *c);
 /* NULL-safe; returns NULL. */
 struct config_serve *config_serve_free(struct config_serve *sv);
+
+/* Addresses, shared with config-metrics.c. */
+struct config_net;
+struct addr {
+	int family;
+	uint8_t bytes[16];
+};
+
+/* A numeric IPv4 or IPv6 address. */
+bool addr_parse(const char *text, struct addr *a);
+bool addr_loopback(const struct addr *a);
+/* "[v6]:port", "v4:port", "*:port" and the same without the port into host
+ * and *port (NULL: none). -EINVAL: none of these forms. */
+int listen_split(const char *v, char *host, size_t size, const char **port);
+/* "192.168.1.0/24", "2001:db8::/32", "10.0.0.5". 0, -EINVAL, or -EDOM: bits
+ * set after the prefix, with *n holding the network it means. */
+int net_parse(const char *v, struct config_net *n);
+
+/* ---- config-metrics.c -------------------------------------------------- */
+
+struct config_metrics;
+
+/* The metrics section, if any, into c->metrics. Bad values are reported;
+ * returns -ENOMEM or 0. */
+int config_metrics_load(struct config_parse *p, cfg_t *cfg, struct config *c);
+/* NULL-safe; returns NULL. */
+struct config_metrics *config_metrics_free(struct config_metrics *m);

@@ -555,6 +555,12 @@ static cfg_opt_t serve_opts[] = {
     CFG_END(),
 };
 
+static cfg_opt_t metrics_opts[] = {
+    SECTION_LINE,	    VALUES("listen"),	  VALUE("cert-file"), VALUE("key-file"),
+    VALUE("client-ca-file"), VALUES("allow"),	  VALUE("max-connections"),
+    VALUE("timeout"),	    VALUE("textfile"), CFG_END(),
+};
+
 static cfg_opt_t root_opts[] = {
     VALUE("poll-interval"),
     VALUE("poll-timeout"),
@@ -574,6 +580,7 @@ static cfg_opt_t root_opts[] = {
     CFG_SEC("ups", ups_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
     /* MULTI so that a second one is reported (config-serve.c), not merged. */
     CFG_SEC("serve", serve_opts, CFGF_MULTI),
+    CFG_SEC("metrics", metrics_opts, CFGF_MULTI),
     CFG_END(),
 };
 
@@ -590,6 +597,7 @@ static int parse_text(struct config_parse *p, const char *text, cfg_t **ret)
 	cfg_set_validate_func(cfg, "notify", section_end_cb);
 	cfg_set_validate_func(cfg, "serve", section_end_cb);
 	cfg_set_validate_func(cfg, "serve|user", section_end_cb);
+	cfg_set_validate_func(cfg, "metrics", section_end_cb);
 	current = p;
 	p->root = cfg;
 	r = cfg_parse_buf(cfg, text);

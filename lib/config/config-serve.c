@@ -39,18 +39,7 @@ static const struct listen_opt {
 static const char *const role_names[] = {"secondary", "primary"};
 
 /* Value idx of list name: "FILE:LINE: serve: name: message" at its own line. */
-static void item_error(const struct scope *s, const char *name, unsigned idx, const char *fmt, ...)
-    _printf_(4, 5);
-static void item_error(const struct scope *s, const char *name, unsigned idx, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	config_error(s->p, config_line(s->p, s->sec, name, idx), "%s%s: %s", s->what, name, msg);
-}
+#define item_error config_item_error
 
 /* ---- ups = {...} ------------------------------------------------------- */
 
@@ -94,13 +83,8 @@ static int serve_ups(const struct scope *s, const struct config *c, struct confi
 
 /* ---- listen, listen-starttls, listen-plain ----------------------------- */
 
-struct addr {
-	int family;
-	uint8_t bytes[16];
-};
-
 /* Numeric only: a name would need DNS before the daemon could listen. */
-static bool addr_parse(const char *text, struct addr *a)
+bool addr_parse(const char *text, struct addr *a)
 {
 	if (inet_pton(AF_INET, text, a->bytes) == 1)
 		a->family = AF_INET;
@@ -113,7 +97,7 @@ static bool addr_parse(const char *text, struct addr *a)
 
 /* "[v6]:port", "[v6]", "v4:port", "v4", "v6", "*:port", "*" into host and
  * port (NULL: none). -EINVAL: not of any of these forms. */
-static int listen_split(const char *v, char *host, size_t size, const char **port)
+int listen_split(const char *v, char *host, size_t size, const char **port)
 {
 	const char *end = v[0] == '[' ? strchr(v, ']') : NULL, *colon = strchr(v, ':');
 	size_t len;
@@ -141,7 +125,7 @@ static int listen_split(const char *v, char *host, size_t size, const char **por
 	return 0;
 }
 
-static bool addr_loopback(const struct addr *a)
+bool addr_loopback(const struct addr *a)
 {
 	static const uint8_t v6_loopback[16] = {[15] = 1};
 
@@ -279,21 +263,7 @@ static bool serve_speaks_tls(const struct config_serve *sv)
 
 static int serve_files(const struct scope *s, struct config_serve *sv)
 {
-	int r;
-
-	r = config_get_path(s, "cert-file", false, &sv->cert_file);
-	if (r > 0)
-		(void)config_check_readable(s, "cert-file", sv->cert_file);
-	if (r >= 0 || r == -EINVAL)
-		r = config_get_path(s, "key-file", false, &sv->key_file);
-	/* The server's private key: a secret, as the password files are. */
-	if (r > 0)
-		(void)config_check_secret(s, "key-file", sv->key_file, "key file");
-	if (r >= 0 || r == -EINVAL)
-		r = config_get_path(s, "client-ca-file", false, &sv->client_ca_file);
-	if (r > 0)
-		(void)config_check_readable(s, "client-ca-file", sv->client_ca_file);
-	return r == -ENOMEM ? r : 0;
+	return config_get_tls_files(s, &sv->cert_file, &sv->key_file, &sv->client_ca_file);
 }
 
 static void serve_tls(const struct scope *s, struct config_serve *sv)
@@ -325,7 +295,7 @@ static void serve_tls(const struct scope *s, struct config_serve *sv)
 
 /* "192.168.1.0/24", "2001:db8::/32", "10.0.0.5". 0, -EINVAL, or -EDOM:
  * bits set after the prefix, with *n holding the network it means. */
-static int net_parse(const char *v, struct config_net *n)
+int net_parse(const char *v, struct config_net *n)
 {
 	const char *slash = strchr(v, '/');
 	size_t len = slash ? (size_t)(slash - v) : strlen(v);

@@ -433,3 +433,33 @@ int config_get_messages(const struct scope *s, const char *name, char **messages
 			return -ENOMEM;
 	return n > 0;
 }
+
+void config_item_error(const struct scope *s, const char *name, unsigned idx, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	config_error(s->p, config_line(s->p, s->sec, name, idx), "%s%s: %s", s->what, name, msg);
+}
+
+int config_get_tls_files(const struct scope *s, char **cert, char **key, char **client_ca)
+{
+	int r;
+
+	r = config_get_path(s, "cert-file", false, cert);
+	if (r > 0)
+		(void)config_check_readable(s, "cert-file", *cert);
+	if (r >= 0 || r == -EINVAL)
+		r = config_get_path(s, "key-file", false, key);
+	/* A private key: a secret, as the password files are. */
+	if (r > 0)
+		(void)config_check_secret(s, "key-file", *key, "key file");
+	if (r >= 0 || r == -EINVAL)
+		r = config_get_path(s, "client-ca-file", false, client_ca);
+	if (r > 0)
+		(void)config_check_readable(s, "client-ca-file", *client_ca);
+	return r == -ENOMEM ? r : 0;
+}

@@ -690,6 +690,8 @@ static int config_fill(struct config_parse *p, cfg_t *cfg, struct config *c)
 		check_supplies(&s, c);
 	if (r >= 0)
 		r = config_serve_load(p, cfg, c);
+	if (r >= 0)
+		r = config_metrics_load(p, cfg, c);
 	return r;
 }
 
@@ -757,6 +759,7 @@ struct config *config_free(struct config *c)
 	}
 	free(c->hooks);
 	config_serve_free(c->serve);
+	config_metrics_free(c->metrics);
 	config_argv_free(c->shutdown_argv);
 	free(c->status_socket);
 	free(c->powerdown_flag);

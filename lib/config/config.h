@@ -142,6 +142,23 @@ struct config_serve {
 	size_t n_users;
 };
 
+/* metrics { ... }: the HTTP exporter (agent/metrics) and node_exporter's
+ * textfile; absent unless the file has the section. */
+struct config_metrics {
+	unsigned line;
+	/* CONFIG_LISTEN_TLS with cert-file, else CONFIG_LISTEN_PLAIN (loopback,
+	 * or any address with an allow list); none: no HTTP listener */
+	struct config_listen *listen;
+	size_t n_listen;
+	char *cert_file, *key_file; /* both or neither; then every listener speaks TLS */
+	char *client_ca_file;	    /* mutual TLS: a client certificate from this CA is required */
+	struct config_net *allow;   /* NULL/0: any address may connect */
+	size_t n_allow;
+	unsigned max_connections; /* default 16 */
+	uint64_t timeout;	  /* usec, default 10 s: a connection idle this long is closed */
+	char *textfile;		  /* a .prom file written after every poll round; NULL: none */
+};
+
 /* Without any wall = option, upsmon's habit: wall these. */
 #define CONFIG_WALL_DEFAULT                                                                        \
 	(CONFIG_EVENT_BIT(MONITOR_EVENT_ONBATT) | CONFIG_EVENT_BIT(MONITOR_EVENT_LOWBATT) |        \
@@ -171,7 +188,8 @@ struct config {
 			       * when no notify section has a wall option */
 	struct config_ups *ups; /* at least one */
 	size_t n_ups;
-	struct config_serve *serve; /* NULL without a serve section */
+	struct config_serve *serve;	/* NULL without a serve section */
+	struct config_metrics *metrics; /* NULL without a metrics section */
 };
 
 /* What config_load_secrets() does with the password files. */
@@ -206,6 +224,10 @@ void config_monitor(const struct config *c, const struct config_ups *u, struct m
 int config_event_from_string(const char *s);
 /* The event's name, or NULL for a number out of range. */
 const char *config_event_to_string(unsigned e);
+
+/* Whether the peer address sa is in one of the n networks of allow (n 0: any). */
+struct sockaddr;
+bool config_allows(const struct config_net *allow, size_t n, const struct sockaddr *sa);
 
 /* Whether hook h runs for event e. */
 bool config_hook_wants(const struct config_hook *h, unsigned e);

@@ -481,6 +481,37 @@ bool monitor_wants_attempt(const struct monitor *m, uint64_t now)
 	       now >= t && m->last_fail < t;
 }
 
+void monitor_timers(const struct monitor *m, uint64_t now, uint64_t out[_MONITOR_TIMER_MAX])
+{
+	bool battery = m->heard && has(m, STATUS_OB);
+
+	for (size_t i = 0; i < _MONITOR_TIMER_MAX; i++)
+		out[i] = MONITOR_NEVER;
+	if (battery && m->comm == MONITOR_COMM_LOST)
+		out[MONITOR_TIMER_DEAD_TIME] = dead_deadline(m);
+	if (battery)
+		out[MONITOR_TIMER_ON_BATTERY_MAX] = deadline(m->ob_since, m->cfg.on_battery_max);
+	if (m->heard && has(m, STATUS_OFF))
+		out[MONITOR_TIMER_OFF_DURATION] = deadline(m->off_since, m->cfg.off_duration);
+	/* The hold itself, as monitor_holding() sees it, and once it ran out
+	 * while the reading stays critical. */
+	if (m->heard && !has(m, STATUS_FSD) && m->cfg.secondary && !m->sole_login &&
+	    reading_reason(m, now) != MONITOR_REASON_NONE)
+		out[MONITOR_TIMER_HOST_SYNC] = deadline(critical_start(m, now), m->cfg.host_sync);
+}
+
+const char *monitor_timer_to_string(enum monitor_timer t)
+{
+	static const char *const names[_MONITOR_TIMER_MAX] = {
+	    [MONITOR_TIMER_DEAD_TIME] = "dead-time",
+	    [MONITOR_TIMER_ON_BATTERY_MAX] = "on-battery-max",
+	    [MONITOR_TIMER_OFF_DURATION] = "off-duration",
+	    [MONITOR_TIMER_HOST_SYNC] = "host-sync",
+	};
+
+	return (unsigned)t < _MONITOR_TIMER_MAX ? names[t] : NULL;
+}
+
 const char *monitor_event_to_string(enum monitor_event e)
 {
 	if ((unsigned)e >= _MONITOR_EVENT_MAX)

@@ -192,5 +192,23 @@ bool monitor_wants_attempt(const struct monitor *m, uint64_t now);
 /* Last known on battery (the daemon polls faster then, like POLLFREQALERT). */
 bool monitor_on_battery(const struct monitor *m);
 
+/* The timed rules whose deadlines the daemon shows (metrics, lib/metrics). */
+enum monitor_timer {
+	MONITOR_TIMER_DEAD_TIME,      /* comm lost while on battery */
+	MONITOR_TIMER_ON_BATTERY_MAX, /* on battery */
+	MONITOR_TIMER_OFF_DURATION,   /* OFF */
+	MONITOR_TIMER_HOST_SYNC,      /* a secondary holding back a critical reading */
+	_MONITOR_TIMER_MAX
+};
+
+/*
+ * The deadline of each timed rule that is running at now (its condition
+ * holds and the rule is on), MONITOR_NEVER for the others. A deadline may be
+ * in the past: the rule ran out while its condition still holds.
+ */
+void monitor_timers(const struct monitor *m, uint64_t now, uint64_t out[_MONITOR_TIMER_MAX]);
+/* "dead-time", "on-battery-max", ... as upsagent.conf names them; NULL out of range. */
+const char *monitor_timer_to_string(enum monitor_timer t);
+
 const char *monitor_event_to_string(enum monitor_event e);
 const char *monitor_reason_to_string(enum monitor_reason r);

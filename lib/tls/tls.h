@@ -142,3 +142,13 @@ int tls_server_session_new(struct tls_creds *c, int fd, enum tls_version min,
 bool tls_session_peer_verified(const struct tls_session *s);
 /* And carries name as a DNS or e-mail subjectAltName (case-insensitive). */
 bool tls_session_peer_has_name(struct tls_session *s, const char *name);
+
+/*
+ * tls-foreign.c: sessions another library runs over GnuTLS (libmicrohttpd).
+ * The GnuTLS priority string of our floor min (RFC 9325 suites for 1.2).
+ */
+const char *tls_priority_string(enum tls_version min);
+/* The client certificate of session (a gnutls_session_t): 1 when it chains
+ * to the trust of the session's credentials and is valid now, 0 when the
+ * client sent none, -EKEYREJECTED when it does not verify. */
+int tls_foreign_peer_check(void *session);
