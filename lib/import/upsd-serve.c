@@ -2,9 +2,11 @@
 /*
  * upsd.conf and upsd.users into the serve section (upsdimport-internal.h).
  * The other hosts keep their upsmon.conf: the same addresses and ports,
- * the same users and passwords; where upsd had no certificate they logged
- * in in plaintext, so those users are marked plaintext-login (never FSD in
- * plaintext), each a note saying how to move its host to STARTTLS.
+ * the same users and passwords. upsd 2.8 cannot refuse a login in
+ * plaintext (only a client's FORCESSL can), and which clients had it is
+ * not written on this host: so every user that logs in with upsmon is
+ * marked plaintext-login (never FSD in plaintext), each a note saying how
+ * to move its hosts to STARTTLS, and that the line goes once they have.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -206,7 +208,7 @@ static void user_notes(struct ui *x, const struct nut_section *s, const char *ro
 			s->name);
 }
 
-static void user_write(struct ui *x, FILE *f, const struct nut_section *s, bool plaintext)
+static void user_write(struct ui *x, FILE *f, const struct nut_section *s, bool tls)
 {
 	const char *role = user_role(x, s), *password = nut_section_get(s, "password", NULL);
 
@@ -223,17 +225,22 @@ static void user_write(struct ui *x, FILE *f, const struct nut_section *s, bool 
 	confwrite_option(f, "\t\t", "role", role ? role : "secondary");
 	confwrite_option(f, "\t\t", "password-file",
 			 x->res->passwords[x->res->n_passwords - 1].path);
-	if (plaintext && role) {
-		fputs("\t\t# upsd took this login in plaintext: the other hosts keep their\n"
-		      "\t\t# upsmon.conf until each moves to STARTTLS (upsagent check-config).\n"
-		      "\t\tplaintext-login = true\n",
-		      f);
+	if (role) {
+		fputs(
+		    tls ? "\t\t# upsd also took this login in plaintext, from hosts without "
+			  "FORCESSL 1:\n"
+			  "\t\t# remove this line once every host of this user has FORCESSL 1.\n"
+			: "\t\t# upsd took this login in plaintext: its hosts keep their "
+			  "upsmon.conf\n"
+			  "\t\t# until each moves to STARTTLS (upsagent check-config says how).\n",
+		    f);
+		fputs("\t\tplaintext-login = true\n", f);
 		(void)plaintext_add(x, s->name);
 	}
 	fputs("\t}\n", f);
 }
 
-static void users_write(struct ui *x, FILE *f, bool plaintext)
+static void users_write(struct ui *x, FILE *f, bool tls)
 {
 	size_t n = 0;
 
@@ -247,7 +254,7 @@ static void users_write(struct ui *x, FILE *f, bool plaintext)
 				"[%s]: not carried over: a user name is one plain word", s->name);
 			continue;
 		}
-		user_write(x, f, s, plaintext);
+		user_write(x, f, s, tls);
 		n++;
 	}
 	if (n == 0)
@@ -316,7 +323,7 @@ static void serve_write(struct ui *x, FILE *f, const struct serve_model *m)
 	if (m->maxconn > 0)
 		fprintf(f, "\tmax-clients = %ld\t# MAXCONN\n",
 			m->maxconn < 10000 ? m->maxconn : 10000);
-	users_write(x, f, !tls);
+	users_write(x, f, tls);
 	fputs("}\n", f);
 }
 

@@ -7,10 +7,10 @@
  * parsed files in, text, notes and passwords out; "upsagent import-upsd"
  * (agent/cli/import-upsd.c) reads and writes the files.
  *
- * The other hosts must keep working unchanged through the switch: where upsd
- * took logins in plaintext (no CERTFILE), the users that log in with upsmon
- * are marked plaintext-login, so that the same upsmon.conf lines still log
- * in on the same port; each is a note saying how to move that host to TLS.
+ * The other hosts must keep working unchanged through the switch: upsd took
+ * logins in plaintext from any client without FORCESSL 1, so the users that
+ * log in with upsmon are marked plaintext-login, and the same upsmon.conf
+ * lines still log in on the same port; each is said, with how to move to TLS.
  */
 #pragma once
 
