@@ -421,14 +421,14 @@ class Upsmon(_Daemon):
 
     monitors: [(ups@host:port, power_value, user, password, role)].
     TLS: FORCESSL with the server certificate verified against the test CA
-    (an NSS db) and its name, as upsagent does. SHUTDOWNCMD writes one line
+    (an NSS db) and its name, as upsagent does; tls=False: none of it. SHUTDOWNCMD writes one line
     to fifo (a FifoClock) through /bin/sh (upsmon runs it with system()).
     pids(): the root parent and its unprivileged child (more while
     SHUTDOWNCMD runs)."""
 
     def __init__(self, dir, monitors, certs, pollfreq=5, hostsync=15, deadtime=15,
                  finaldelay=0, minsupplies=1, fifo=None, prefix=(), debug=False,
-                 valgrind=None, privileged=False):
+                 valgrind=None, privileged=False, tls=True):
         self.dir = dir
         os.makedirs(dir, exist_ok=True)
         lines = [f'MONITOR {m} {pv} {user} "{pw}" {role}' for m, pv, user, pw, role in monitors]
@@ -437,14 +437,16 @@ class Upsmon(_Daemon):
                   f'POLLFREQ {pollfreq}', f'POLLFREQALERT {pollfreq}',
                   f'HOSTSYNC {hostsync}', f'DEADTIME {deadtime}', f'FINALDELAY {finaldelay}',
                   f'POWERDOWNFLAG {dir}/upsmon.killpower',
-                  'RUN_AS_USER root',
-                  f'CERTPATH {certs.nss_client_dir}',
-                  'CERTVERIFY 1', 'FORCESSL 1']
+                  'RUN_AS_USER root']
+        # tls=False: upsmon as most hosts run it, no CERTPATH: plaintext logins.
+        if tls:
+            lines += [f'CERTPATH {certs.nss_client_dir}', 'CERTVERIFY 1', 'FORCESSL 1']
         # No WALL (upsmon's default): it would run wall(1) in the shutdown
         # path, which upsagent does not do either.
         lines += [f'NOTIFYFLAG {e} SYSLOG' for e in UPSMON_EVENTS]
         hosts = sorted({m.split('@', 1)[1].rsplit(':', 1)[0] for m, *_ in monitors})
-        lines += [f'CERTHOST {h} "localhost" 1 1' for h in hosts]
+        if tls:
+            lines += [f'CERTHOST {h} "localhost" 1 1' for h in hosts]
         self.conf = write(os.path.join(dir, 'upsmon.conf'), '\n'.join(lines) + '\n')
         env = {k: v for k, v in os.environ.items() if not k.startswith('NUT_')}
         env['NUT_CONFPATH'] = dir
