@@ -474,7 +474,7 @@ static void check_serve_users(const struct config_serve *sv)
 {
 	_cleanup_free_ char *pw = tmp_path("good.pw");
 
-	CHECK_INT(sv->n_users, 3);
+	CHECK_INT(sv->n_users, 4);
 	CHECK_STR(sv->users[0].name, "upsmon-remote");
 	CHECK_INT(sv->users[0].line, 19);
 	CHECK_INT(sv->users[0].role, CONFIG_ROLE_SECONDARY);
@@ -490,6 +490,11 @@ static void check_serve_users(const struct config_serve *sv)
 	CHECK_INT(sv->users[2].role, CONFIG_ROLE_SECONDARY);
 	CHECK(sv->users[2].password_file == NULL);
 	CHECK_STR(sv->users[2].certificate_name, "ops@example.org");
+	CHECK_INT(sv->users[2].certificate_type, TLS_NAME_EMAIL);
+	CHECK_INT(sv->users[1].certificate_type, TLS_NAME_DNS); /* bare, no '@' */
+	/* the same name's other type is another user */
+	CHECK_STR(sv->users[3].certificate_name, "ops.example.org");
+	CHECK_INT(sv->users[3].certificate_type, TLS_NAME_DNS);
 }
 
 /* Every option of the serve section, read back. */
@@ -505,7 +510,7 @@ static void test_serve_full(void)
 	CHECK_STR(sv->ups[0], "demo");
 	CHECK_STR(sv->ups[1], "rack-a");
 	CHECK(sv->ups[2] == NULL);
-	CHECK_INT(sv->n_listen, 10);
+	CHECK_INT(sv->n_listen, 11);
 	check_listen(&sv->listen[0], CONFIG_LISTEN_TLS, "::", 4401);
 	check_listen(&sv->listen[1], CONFIG_LISTEN_TLS, "0.0.0.0", 401);
 	check_listen(&sv->listen[2], CONFIG_LISTEN_TLS, "192.0.2.7", 402);
@@ -516,6 +521,11 @@ static void test_serve_full(void)
 	check_listen(&sv->listen[7], CONFIG_LISTEN_PLAIN, "::1", 3495);
 	check_listen(&sv->listen[8], CONFIG_LISTEN_PLAIN, "127.0.0.53", 3496);
 	check_listen(&sv->listen[9], CONFIG_LISTEN_PLAIN, "::1", 3493);
+	/* beyond loopback with an allow list: the legacy readers' */
+	check_listen(&sv->listen[10], CONFIG_LISTEN_PLAIN, "192.0.2.8", 3497);
+	CHECK_STR(sv->client_crl_file, ca);
+	CHECK_INT(sv->max_before_login, 20);
+	CHECK_INT(sv->max_before_login_per_address, 3);
 	CHECK_STR(sv->cert_file, cert);
 	CHECK_STR(sv->key_file, key);
 	CHECK_STR(sv->client_ca_file, ca);
@@ -588,6 +598,8 @@ static void test_serve_defaults(void)
 	CHECK(!sv->client_cert_required);
 	CHECK(sv->allow == NULL && sv->n_allow == 0); /* allow = {}: anyone */
 	CHECK_INT(sv->max_clients, 256);
+	CHECK_INT(sv->max_before_login, 32);
+	CHECK_INT(sv->max_before_login_per_address, 4);
 	CHECK_INT(sv->handshake_timeout, S(10));
 	CHECK_INT(sv->idle_timeout, S(60));
 	CHECK(sv->n_users == 0);

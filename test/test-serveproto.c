@@ -507,7 +507,7 @@ static void test_get(void)
 
 	ASK(&t, "GET TYPE ups1 battery.charge", "TYPE ups1 battery.charge NUMBER\n");
 	ASK(&t, "GET TYPE ups1 battery.runtime", "TYPE ups1 battery.runtime NUMBER\n");
-	ASK(&t, "GET TYPE ups1 ups.status", "TYPE ups1 ups.status STRING:7\n");
+	ASK(&t, "GET TYPE ups1 ups.status", "TYPE ups1 ups.status NUMBER\n"); /* upsd 2.8.0 */
 	ASK(&t, "GET TYPE ups1 nothing", "ERR VAR-NOT-SUPPORTED\n");
 	ASK(&t, "GET TYPE Stale ups.status", "ERR DATA-STALE\n");
 	ASK(&t, "GET TYPE nope ups.status", "ERR UNKNOWN-UPS\n");
@@ -542,25 +542,17 @@ static void test_get(void)
 	t_done(&t);
 }
 
+/* upsd 2.8.0 answers NUMBER for every variable a driver did not flag STRING
+ * (only writable ones are): "TYPE ups1 driver.name NUMBER". */
 static void test_type(void)
 {
-	static const struct {
-		const char *value, *type;
-	} rows[] = {
-	    {"0", "NUMBER"},	   {"100", "NUMBER"},	       {"-12.5", "NUMBER"},
-	    {"230.0", "NUMBER"},   {"1.", "STRING:2"},	       {".5", "STRING:2"},
-	    {"-", "STRING:1"},	   {"1e3", "STRING:3"},	       {"0x10", "STRING:4"},
-	    {"1 ", "STRING:2"},	   {"+1", "STRING:2"},	       {"", "STRING:0"},
-	    {"1.2.3", "STRING:5"}, {"a\x01\xffz", "STRING:2"},
-	};
-	char expect[128];
+	static const char *const values[] = {"0", "230.0", "OL CHRG", "", "a\x01\xffz"};
 	struct t t;
 
 	t_init(&t, 4096);
-	for (size_t k = 0; k < ELEMENTSOF(rows); k++) {
-		CHECK_INT(varlist_set(&t.f.vars, "x.y", rows[k].value), 0);
-		snprintf(expect, sizeof(expect), "TYPE ups1 x.y %s\n", rows[k].type);
-		ASK(&t, "GET TYPE ups1 x.y", expect);
+	for (size_t k = 0; k < ELEMENTSOF(values); k++) {
+		CHECK_INT(varlist_set(&t.f.vars, "x.y", values[k]), 0);
+		ASK(&t, "GET TYPE ups1 x.y", "TYPE ups1 x.y NUMBER\n");
 	}
 	t_done(&t);
 }
@@ -620,7 +612,7 @@ static void test_refused(void)
 	t_init(&t, 4096);
 	login_as(&t, "upsmon", "secret");
 	ASK(&t, "SET VAR ups1 ups.status OB", "ERR ACCESS-DENIED\n");
-	CHECK_INT(t.s.role, SERVE_ROLE_PRIMARY);
+	CHECK_INT(t.s.role, SERVE_ROLE_NONE); /* no password checked for a refusal */
 	ASK(&t, "set var UPS1 x \"a value\"", "ERR ACCESS-DENIED\n");
 	ASK(&t, "SET VAR nope x y", "ERR UNKNOWN-UPS\n");
 	ASK(&t, "SET VAR ups1 x", "ERR INVALID-ARGUMENT\n");
@@ -630,22 +622,55 @@ static void test_refused(void)
 	ASK(&t, "set tracking off", "ERR FEATURE-NOT-CONFIGURED\n");
 	ASK(&t, "SET TRACKING maybe", "ERR INVALID-ARGUMENT\n");
 	ASK(&t, "SET TRACKING", "ERR INVALID-ARGUMENT\n");
-	ASK(&t, "INSTCMD ups1 beeper.off", "ERR ACCESS-DENIED\n");
-	ASK(&t, "INSTCMD ups1 load.off.delay 5", "ERR ACCESS-DENIED\n");
+	ASK(&t, "INSTCMD ups1 beeper.off", "ERR CMD-NOT-SUPPORTED\n");
+	ASK(&t, "INSTCMD ups1 load.off.delay 5", "ERR CMD-NOT-SUPPORTED\n");
 	ASK(&t, "INSTCMD nope x", "ERR UNKNOWN-UPS\n");
 	ASK(&t, "INSTCMD ups1", "ERR INVALID-ARGUMENT\n");
 	ASK(&t, "INSTCMD ups1 a b c", "ERR INVALID-ARGUMENT\n");
 	/* refusals are no failed authentications */
 	CHECK_INT(t.s.auth_failures, 0);
 	CHECK(!t.s.want_close);
-	CHECK_INT(t.f.auth_calls, 1);
+	CHECK_INT(t.f.auth_calls, 0);
 	t_done(&t);
 
-	/* a wrong password: ACCESS-DENIED from authentication, counted */
+	/* As upsd: SET and INSTCMD need USERNAME and PASSWORD given, never
+	 * checked (the answer is the same): no guess is counted through them. */
 	t_init(&t, 4096);
-	login_as(&t, "upsmon", "nope");
-	ASK(&t, "INSTCMD nope x", "ERR ACCESS-DENIED\n");
-	CHECK_INT(t.s.auth_failures, 1);
+	ASK(&t, "INSTCMD ups1 x", "ERR USERNAME-REQUIRED\n");
+	ASK(&t, "USERNAME upsmon", "OK\n");
+	ASK(&t, "SET VAR ups1 ups.status OB", "ERR PASSWORD-REQUIRED\n");
+	ASK(&t, "PASSWORD nope", "OK\n");
+	ASK(&t, "INSTCMD nope x", "ERR UNKNOWN-UPS\n");
+	ASK(&t, "INSTCMD ups1 x", "ERR CMD-NOT-SUPPORTED\n");
+	ASK(&t, "SET VAR ups1 ups.status OB", "ERR ACCESS-DENIED\n");
+	CHECK_INT(t.s.auth_failures, 0);
+	CHECK_INT(t.f.auth_calls, 0);
+	CHECK(!t.s.auth_tried);
+	t_done(&t);
+}
+
+/* A plaintext listener facing the network: reads only, no credential kept. */
+static void test_reads_only(void)
+{
+	static const char *const refused[] = {
+	    "USERNAME upsmon", "PASSWORD secret", "LOGIN ups1",	      "PRIMARY ups1",
+	    "MASTER ups1",     "FSD ups1",	  "SET VAR ups1 x y", "INSTCMD ups1 x",
+	};
+	struct t t;
+
+	t_init(&t, 4096);
+	t.s.tls = false;
+	t.s.plain_ok = true;
+	t.s.reads_only = true;
+	for (size_t k = 0; k < ELEMENTSOF(refused); k++)
+		ASK(&t, refused[k], "ERR ACCESS-DENIED\n");
+	CHECK(!t.s.username && !t.s.password && t.s.login < 0);
+	CHECK_INT(t.f.auth_calls, 0);
+	ASK(&t, "GET VAR ups1 ups.status", "VAR ups1 ups.status \"OL CHRG\"\n");
+	ASK(&t, "NETVER", "1.3\n");
+	ASK(&t, "HELP", "Commands: HELP VER PROTVER NETVER GET LIST LOGOUT\n");
+	CHECK(strncmp(ask(&t, "LIST UPS"), "BEGIN LIST UPS\n", 15) == 0);
+	ASK(&t, "STARTTLS", "ERR FEATURE-NOT-CONFIGURED\n");
 	t_done(&t);
 }
 
@@ -668,7 +693,7 @@ static void test_escaping(void)
 
 	CHECK_INT(varlist_set(&t.f.vars, "ups.alarm", "\t\r\n"), 0);
 	ASK(&t, "GET VAR ups1 ups.alarm", "VAR ups1 ups.alarm \"\"\n");
-	ASK(&t, "GET TYPE ups1 ups.alarm", "TYPE ups1 ups.alarm STRING:0\n");
+	ASK(&t, "GET TYPE ups1 ups.alarm", "TYPE ups1 ups.alarm NUMBER\n");
 	ASK(&t, "GET VAR ups1 \"ups.alarm\"", "VAR ups1 ups.alarm \"\"\n");
 
 	/* a name that is not one plain word goes quoted */
@@ -747,6 +772,7 @@ int main(void)
 	TEST_RUN(test_type);
 	TEST_RUN(test_list);
 	TEST_RUN(test_refused);
+	TEST_RUN(test_reads_only);
 	TEST_RUN(test_escaping);
 	TEST_RUN(test_output_bound);
 	fprintf(stderr, "test-serveproto: %lu requests answered as expected\n", ncases);

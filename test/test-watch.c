@@ -93,7 +93,12 @@ static void test_sim_vars_and_fsd(void)
 	CHECK(varlist_get(vars, "battery.runtime") == NULL); /* the script does not say */
 	CHECK_STR(varlist_get(vars, "device.model"), "upsagent simulation");
 	CHECK_STR(varlist_get(vars, "driver.name"), "upsagent-sim");
-	CHECK_INT(vars->n, 4);
+	/* as NUT drivers serve them: NUT-Monitor and upsstats show ups.mfr/model */
+	CHECK_STR(varlist_get(vars, "ups.mfr"), "upsagent");
+	CHECK_STR(varlist_get(vars, "ups.model"), "upsagent simulation");
+	CHECK_STR(varlist_get(vars, "device.type"), "ups");
+	CHECK(varlist_get(vars, "driver.version") != NULL);
+	CHECK_INT(vars->n, 9);
 	CHECK(status_has(&w->monitor.last, STATUS_OB) && !status_has(&w->monitor.last, STATUS_FSD));
 
 	/* Latched: the monitor sees FSD without waiting for a poll. */

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <systemd/sd-daemon.h>
 
 #include "agent.h"
@@ -721,11 +722,27 @@ static void agent_stop(struct agent *a)
 	a->event = sd_event_unref(a->event);
 }
 
+/* Every fd the hard limit allows (the unit's LimitNOFILE=): a server's
+ * clients are fds, and running out of them would cost the hooks and logind
+ * too. The loop is epoll, so no select() limit applies. */
+static void agent_raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= rl.rlim_max)
+		return;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+		log_warning("cannot raise RLIMIT_NOFILE to %llu: %s, ignoring",
+			    (unsigned long long)rl.rlim_max, strerror(errno));
+}
+
 int agent_run(const char *config_path, bool dry_run)
 {
 	struct agent a = {.config_path = config_path, .dry_run = dry_run};
 	int r;
 
+	agent_raise_fd_limit();
 	r = config_load(config_path, &a.config);
 	if (r < 0)
 		return EXIT_CONFIG;
@@ -737,5 +754,6 @@ int agent_run(const char *config_path, bool dry_run)
 	else
 		log_info("stopped");
 	agent_stop(&a);
-	return r < 0 ? 1 : r;
+	/* max-clients beyond the fd limit: the file must change, a restart would not help */
+	return r == -ERANGE ? EXIT_CONFIG : r < 0 ? 1 : r;
 }

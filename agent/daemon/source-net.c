@@ -36,6 +36,10 @@ struct net_source {
 	char error[256]; /* why the last attempt failed */
 
 	bool numlogins_pending;
+	/* Logged out after this host asked for its power-off: never again, as
+	 * upsmon's child exits after SHUTDOWNCMD. A primary waiting for this
+	 * host's logout must not see it come back when its server does. */
+	bool logged_out;
 };
 
 static struct net_source *net_of(struct source *s)
@@ -83,6 +87,8 @@ static const char *net_state(const struct source *s)
 {
 	const struct net_source *n = net_of_const(s);
 
+	if (n->logged_out)
+		return "logged out (powering off)";
 	if (n->place.queued)
 		return "waiting"; /* for its turn to set up: gate.c */
 	return n->conn ? conn_state_to_string(conn_get_state(n->conn)) : "idle";
@@ -246,8 +252,13 @@ static uint64_t reconnect_delay(const struct net_source *n, enum conn_state ende
 static void net_conn_start(struct net_source *n)
 {
 	char why[128];
-	int r = conn_start(n->conn);
+	int r;
 
+	if (n->logged_out) {
+		net_gate_done(n); /* admitted by the gate, no longer going */
+		return;
+	}
+	r = conn_start(n->conn);
 	if (r >= 0 || r == -EBUSY)
 		return;
 	net_gate_done(n);
@@ -261,6 +272,8 @@ static void net_conn_start(struct net_source *n)
 
 static void net_connect(struct net_source *n)
 {
+	if (n->logged_out)
+		return;
 	/* Otherwise its turn comes when another set-up to the server ends. */
 	if (gate_enter(n->gate, &n->place))
 		net_conn_start(n);
@@ -446,8 +459,14 @@ static bool net_logout(struct source *s)
 {
 	struct net_source *n = net_of(s);
 
-	if (!n->conn)
+	if (n->logged_out || !n->conn)
 		return false;
+	n->logged_out = true;
+	(void)sd_event_source_set_enabled(n->reconnect_timer, SD_EVENT_OFF);
+	if (n->place.queued)
+		net_gate_done(n);
+	if (conn_get_state(n->conn) == CONN_IDLE)
+		return false; /* no session to end; none will start */
 	conn_close(n->conn);
 	return true;
 }

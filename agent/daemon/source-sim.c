@@ -35,8 +35,7 @@ static void sim_poll(struct source *src)
 		(void)varlist_set(&vars, "battery.charge", charge);
 	if (has_runtime)
 		(void)varlist_set(&vars, "battery.runtime", runtime);
-	(void)varlist_set(&vars, "device.model", "upsagent simulation");
-	(void)varlist_set(&vars, "driver.name", "upsagent-sim");
+	source_identity(&vars, "upsagent-sim", "upsagent", "upsagent simulation", NULL);
 	source_result(src, &s, &vars, NULL);
 	varlist_clear(&vars);
 }

@@ -232,19 +232,9 @@ static void usb_list_candidates(struct usb_source *u, const struct usbups_dev *d
 /* What the device says it is, for every reading's variables; "" is not said. */
 static void usb_device_vars(struct usb_source *u, const struct usbups_dev *dev)
 {
-	const struct {
-		const char *name, *value;
-	} strings[] = {
-	    {"device.mfr", dev->mfr},
-	    {"device.model", dev->model},
-	    {"device.serial", dev->serial},
-	    {"driver.name", "upsagent-usb"},
-	};
 	char id[8];
 
-	for (size_t i = 0; i < ELEMENTSOF(strings); i++)
-		if (strings[i].value && strings[i].value[0])
-			(void)varlist_set(&u->device, strings[i].name, strings[i].value);
+	source_identity(&u->device, "upsagent-usb", dev->mfr, dev->model, dev->serial);
 	snprintf(id, sizeof(id), "%04x", dev->vendor);
 	(void)varlist_set(&u->device, "ups.vendorid", id);
 	snprintf(id, sizeof(id), "%04x", dev->product);

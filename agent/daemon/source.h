@@ -61,7 +61,10 @@ struct source_ops {
 	/* FSD and GET NUMLOGINS to a UPS server; NULL where there is none. */
 	void (*send_fsd)(struct source *s);
 	void (*query_numlogins)(struct source *s);
-	/* Ends the session with LOGOUT; whether there was one. NULL: none. */
+	/* After this host asked for its power-off: ends the session with
+	 * LOGOUT, and no session ever starts again (a server that comes back
+	 * must not count this host's login while its primary waits for it to
+	 * go). Whether there was a session. NULL: none. */
 	bool (*logout)(struct source *s);
 	void (*free)(struct source *s);
 
@@ -80,6 +83,12 @@ struct source {
 	const struct source_ops *ops;
 	const struct source_env *env; /* the owner's */
 };
+
+/* The identity variables a NUT driver serves (device.*, ups.mfr/model/serial,
+ * device.type, driver.name/version), for the sources that are their own
+ * driver; NULL or "" values are left out. source.c */
+void source_identity(struct varlist *vars, const char *driver, const char *mfr, const char *model,
+		     const char *serial);
 
 /* One per driver; the source is freed by ops->free(), which its owner calls. */
 int source_net_new(const struct source_env *env, struct source **ret);

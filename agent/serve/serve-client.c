@@ -62,6 +62,7 @@ static int client_start_tls(struct serve_client *c)
 	r = tls_server_session_new(c->srv->creds, c->fd, min, &c->tls);
 	if (r < 0)
 		return r;
+	c->creds = tls_creds_ref(c->srv->creds);
 	c->handshaking = true;
 	client_arm_timer(c, c->srv->cfg->handshake_timeout);
 	return 0;
@@ -75,8 +76,10 @@ static void client_match_certificate(struct serve_client *c)
 	for (size_t i = 0; i < cfg->n_users; i++) {
 		const char *name = cfg->users[i].certificate_name;
 
-		if (name && tls_session_peer_has_name(c->tls, name)) {
+		if (name &&
+		    tls_session_peer_has_name(c->tls, cfg->users[i].certificate_type, name)) {
 			c->ss.cert_name = name; /* the config owns it; re-matched at reload */
+			c->cert_type = cfg->users[i].certificate_type;
 			return;
 		}
 	}
@@ -90,9 +93,12 @@ static void client_handshake(struct serve_client *c)
 	if (r == -EAGAIN)
 		return;
 	if (r < 0) {
+		const char *alert = tls_session_alert_sent(c->tls);
 		char why[512];
 
-		snprintf(why, sizeof(why), "TLS handshake failed: %s", tls_session_error(c->tls));
+		snprintf(why, sizeof(why), "TLS handshake failed: %s%s%s",
+			 tls_session_error(c->tls), alert ? "; sent alert " : "",
+			 alert ? alert : "");
 		client_close(c, why);
 		return;
 	}
@@ -100,6 +106,9 @@ static void client_handshake(struct serve_client *c)
 	c->ss.tls = true;
 	c->srv->handshakes++;
 	client_match_certificate(c);
+	/* A certificate that names a user has authenticated it: no newcomer to evict. */
+	if (c->ss.cert_name)
+		serve_door_leave(c->srv, c);
 	log_debug("serve: %s: %s%s%s", c->who, tls_session_describe(c->tls, desc, sizeof(desc)),
 		  c->ss.cert_name ? ", client certificate " : "",
 		  c->ss.cert_name ? c->ss.cert_name : "");
@@ -122,11 +131,62 @@ static void client_after_starttls(struct serve_client *c)
 		client_close(c, "cannot start TLS");
 }
 
-/* Answers the lines read so far; stops at STARTTLS, LOGOUT or a full queue. */
+static int on_client_pace(sd_event_source *s, uint64_t usec, void *userdata);
+
+/* An authentication was answered: the door says how long that answer waits
+ * (failures from the client's address). Returns whether c is held. */
+static bool client_pace(struct serve_client *c, bool failed)
+{
+	uint64_t delay = serve_door_guess(c->srv, c, client_user(c), failed);
+	int r;
+
+	if (!failed && c->ss.role != SERVE_ROLE_NONE)
+		serve_door_leave(c->srv, c); /* authenticated: no longer a newcomer to evict */
+	if (delay == 0)
+		return false;
+	if (!c->pace)
+		r = sd_event_add_time_relative(c->srv->event, &c->pace, CLOCK_MONOTONIC, delay, 0,
+					       on_client_pace, c);
+	else
+		r = sd_event_source_set_time_relative(c->pace, delay);
+	if (r >= 0)
+		r = sd_event_source_set_enabled(c->pace, SD_EVENT_ONESHOT);
+	if (r < 0)
+		return false; /* no timer: answered at once rather than never */
+	c->held = true;
+	return true;
+}
+
+/* One line answered; false when c must stop (closed, or its answer held). */
+static bool client_line(struct serve_client *c, const char *line)
+{
+	unsigned failures = c->ss.auth_failures;
+
+	client_arm_timer(c, c->srv->cfg->idle_timeout);
+	c->ss.login_changed = false;
+	c->ss.auth_tried = false;
+	if (serve_handle(&c->ss, &serve_ops, c->srv, line, &c->out) < 0) {
+		client_close(c, "out of memory");
+		return false;
+	}
+	c->srv->auth_failures += c->ss.auth_failures - failures; /* for the metrics */
+	if (c->ss.login_changed)
+		serve_login_changed(c->srv, c);
+	if (c->out.overflow) {
+		client_close(c, "did not read its replies");
+		return false;
+	}
+	if (c->ss.want_close)
+		c->closing = true;
+	if (c->ss.auth_tried && client_pace(c, c->ss.auth_failures != failures))
+		return false;
+	return true;
+}
+
+/* Answers the lines read so far; stops at STARTTLS, LOGOUT, a held answer or a full queue. */
 static void client_lines(struct serve_client *c)
 {
-	while (!c->closing && !c->ss.want_starttls && c->out.len < SERVE_OUT_PAUSE) {
-		unsigned failures;
+	while (!c->closing && !c->ss.want_starttls && !c->held && c->out.len < SERVE_OUT_PAUSE) {
 		char *line;
 		size_t len;
 		int r = proto_reader_next(&c->in, &line, &len);
@@ -141,26 +201,8 @@ static void client_lines(struct serve_client *c)
 			client_close(c, "sent control bytes");
 			return;
 		}
-		client_arm_timer(c, c->srv->cfg->idle_timeout);
-		c->ss.login_changed = false;
-		failures = c->ss.auth_failures;
-		if (serve_handle(&c->ss, &serve_ops, c->srv, line, &c->out) < 0) {
-			client_close(c, "out of memory");
+		if (!client_line(c, line))
 			return;
-		}
-		c->srv->auth_failures += c->ss.auth_failures - failures;
-		if (c->ss.auth_failures != failures)
-			log_warning("serve: %s: authentication failed for user %s (%u of %u)",
-				    c->who, client_user(c), c->ss.auth_failures,
-				    SERVE_AUTH_FAILURES_MAX);
-		if (c->ss.login_changed)
-			serve_login_changed(c->srv, c);
-		if (c->out.overflow) {
-			client_close(c, "did not read its replies");
-			return;
-		}
-		if (c->ss.want_close)
-			c->closing = true;
 	}
 }
 
@@ -185,32 +227,58 @@ static ssize_t client_read(struct serve_client *c)
 	return n;
 }
 
-static void client_pump(struct serve_client *c)
+/* Reads and answers until the socket has nothing more or c must wait:
+ * false when it is closed. */
+static bool client_take(struct serve_client *c)
 {
-	int r;
-
 	for (;;) {
+		char why[256];
 		ssize_t n;
 
 		client_lines(c);
 		if (c->fd < 0)
-			return; /* closed */
-		if (c->closing || c->ss.want_starttls || c->out.len >= SERVE_OUT_PAUSE)
-			break;
+			return false;
+		if (c->closing || c->ss.want_starttls || c->held || c->out.len >= SERVE_OUT_PAUSE)
+			return true;
 		n = client_read(c);
 		if (n == -EAGAIN)
-			break;
-		if (n <= 0) {
-			char why[256];
-
-			snprintf(why, sizeof(why), "connection lost: %s",
-				 c->tls && tls_session_error(c->tls)[0] ? tls_session_error(c->tls)
-									: strerror((int)-n));
-			client_close(c, n == 0 ? "closed the connection without LOGOUT" : why);
-			return;
-		}
+			return true;
+		if (n > 0)
+			continue;
+		snprintf(why, sizeof(why), "connection lost: %s",
+			 c->tls && tls_session_error(c->tls)[0] ? tls_session_error(c->tls)
+								: strerror((int)-n));
+		client_close(c, n == 0 ? "closed the connection without LOGOUT" : why);
+		return false;
 	}
-	r = client_flush(c);
+}
+
+/*
+ * Reads, answers and sends, as long as the client takes its replies: lines
+ * it pipelined behind a full queue are answered once the queue drains, not
+ * when more bytes come (they may never: the client waits for its answers).
+ */
+static void client_pump(struct serve_client *c)
+{
+	int r;
+
+	if (c->held)
+		return; /* the pace timer goes on */
+	for (;;) {
+		bool paused;
+
+		if (!client_take(c))
+			return;
+		if (c->held)
+			return; /* what is queued goes with the held answer, in order */
+		paused = c->out.len >= SERVE_OUT_PAUSE;
+		r = client_flush(c);
+		if (r < 0)
+			break;
+		/* All sent: what was read behind the pause is answered now. */
+		if (!paused || c->closing || c->ss.want_starttls || c->held)
+			break;
+	}
 	if (r < 0 && r != -EAGAIN && !(c->closing && c->ss.want_close))
 		log_debug("serve: %s: cannot send: %s", c->who, strerror(-r));
 	if (r < 0 && r != -EAGAIN) {
@@ -230,7 +298,9 @@ static void client_update(struct serve_client *c)
 {
 	uint32_t ev;
 
-	if (c->handshaking)
+	if (c->held)
+		ev = 0; /* the answer waits for the pace timer */
+	else if (c->handshaking)
 		ev = tls_session_want_write(c->tls) ? EPOLLOUT : EPOLLIN;
 	else {
 		ev = c->out.len > 0 ? EPOLLOUT : 0;
@@ -261,6 +331,22 @@ static int on_client_io(sd_event_source *s, int fd, uint32_t revents, void *user
 	client_pump(c);
 	if (c->fd >= 0 && c->handshaking)
 		client_handshake(c); /* ClientHello may already be here */
+	if (c->fd >= 0)
+		client_update(c);
+	else
+		client_reap(c);
+	return 0;
+}
+
+static int on_client_pace(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct serve_client *c = userdata;
+
+	(void)s;
+	(void)usec;
+	c->held = false;
+	client_arm_timer(c, c->srv->cfg->idle_timeout); /* the wait was ours, not idleness */
+	client_pump(c);
 	if (c->fd >= 0)
 		client_update(c);
 	else
@@ -303,8 +389,9 @@ static void peer_format(struct serve_client *c, const struct sockaddr_storage *p
 }
 
 int serve_client_new(struct server *srv, int fd, const struct sockaddr_storage *peer,
-		     enum config_listen_mode mode)
+		     const struct serve_listener *l)
 {
+	enum config_listen_mode mode = l->mode;
 	struct serve_client *c = calloc(1, sizeof(*c));
 	sd_event *e = srv->event;
 	int r;
@@ -321,12 +408,15 @@ int serve_client_new(struct server *srv, int fd, const struct sockaddr_storage *
 	serve_session_init(&c->ss);
 	c->ss.starttls_ok = mode == CONFIG_LISTEN_STARTTLS;
 	c->ss.plain_ok = mode == CONFIG_LISTEN_PLAIN;
+	c->ss.reads_only = l->reads_only;
+	serve_addr_of(peer, &c->key);
 	serve_out_init(&c->out, SERVE_OUT_MAX);
 	c->next = srv->clients;
 	if (srv->clients)
 		srv->clients->prev = c;
 	srv->clients = c;
 	srv->n_clients++;
+	serve_door_enter(srv, c);
 	r = sd_event_add_io(e, &c->io, fd, EPOLLIN, on_client_io, c);
 	if (r >= 0)
 		r = sd_event_add_time_relative(e, &c->timer, CLOCK_MONOTONIC,
@@ -355,6 +445,7 @@ static void client_unlink(struct serve_client *c)
 		c->next->prev = c->prev;
 	c->prev = c->next = NULL;
 	srv->n_clients--;
+	serve_door_leave(srv, c);
 }
 
 /* Everything but the struct itself, which the entry point that called
@@ -366,11 +457,14 @@ static void client_teardown(struct serve_client *c)
 		return;
 	c->io = sd_event_source_disable_unref(c->io);
 	c->timer = sd_event_source_disable_unref(c->timer);
+	c->pace = sd_event_source_disable_unref(c->pace);
 	if (c->tls) {
 		if (!c->handshaking)
 			tls_session_bye(c->tls);
 		c->tls = tls_session_free(c->tls);
 	}
+	/* The last session of credentials a reload replaced frees them. */
+	c->creds = tls_creds_free(c->creds);
 	close(c->fd);
 	c->fd = -1;
 	client_unlink(c);
@@ -383,6 +477,12 @@ static void client_reap(struct serve_client *c)
 	serve_out_done(&c->out);
 	free(c->login_ups);
 	free(c);
+}
+
+void serve_client_evict(struct serve_client *c)
+{
+	client_close(c, "closed for a newcomer (connections before login at their limit)");
+	client_reap(c);
 }
 
 void serve_client_free(struct serve_client *c)

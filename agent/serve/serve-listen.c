@@ -3,7 +3,10 @@
  * The server's listening sockets: handed over by systemd (upsagent.socket,
  * so that the daemon never needs the privilege to bind port 401), or bound
  * from the serve section when run outside systemd. And the door: the allowed
- * networks and max-clients are checked at accept, before any byte is read.
+ * networks, max-clients and the budget before login (serve-door.c) are
+ * checked at accept, before any byte is read. A listener that cannot accept
+ * for want of file descriptors rests a moment instead of waking at once
+ * again (the socket stays readable): the others and the loop go on.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -72,6 +75,7 @@ static bool peer_allowed(const struct config_serve *cfg, const struct sockaddr_s
 static void listener_accept_one(struct serve_listener *l, int fd, struct sockaddr_storage *peer)
 {
 	struct server *srv = l->srv;
+	struct serve_addr key;
 
 	if (!peer_allowed(srv->cfg, peer)) {
 		char host[INET6_ADDRSTRLEN] = "?";
@@ -82,10 +86,12 @@ static void listener_accept_one(struct serve_listener *l, int fd, struct sockadd
 		close(fd);
 		return;
 	}
-	if (srv->n_clients >= srv->cfg->max_clients) {
+	serve_addr_of(peer, &key);
+	if (serve_door_admit(srv, &key) < 0) {
 		if (srv->refused_full++ == 0)
-			log_warning("serve: max-clients (%u) reached: refusing new connections",
-				    srv->cfg->max_clients);
+			log_warning("serve: max-clients (%u) clients are logged in: refusing new "
+				    "connections",
+				    srv->max_clients);
 		close(fd);
 		return;
 	}
@@ -97,7 +103,43 @@ static void listener_accept_one(struct serve_listener *l, int fd, struct sockadd
 	/* Replies are whole lines written at once: Nagle would only hold the
 	 * next one (and the STARTTLS handshake) for the peer's delayed ACK. */
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){1}, sizeof(int));
-	(void)serve_client_new(srv, fd, peer, l->mode);
+	(void)serve_client_new(srv, fd, peer, l);
+}
+
+static int on_rested(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct serve_listener *l = userdata;
+
+	(void)s;
+	(void)usec;
+	(void)sd_event_source_set_enabled(l->io, SD_EVENT_ON);
+	return 0;
+}
+
+/* Out of fds or memory: the connection waits in the backlog while l rests,
+ * rather than the loop spinning on a socket that stays readable. Said once,
+ * then summed up (serve-door.c). */
+static void listener_rest(struct serve_listener *l, int error)
+{
+	uint64_t now = 0;
+
+	(void)sd_event_now(l->srv->event, CLOCK_MONOTONIC, &now);
+	if (l->starved++ == 0 && (l->said == 0 || now > l->said + SERVE_SUMMARY_EVERY)) {
+		l->said = now;
+		log_warning("serve: %s: cannot accept: %s; pausing it for %llu ms", l->name,
+			    strerror(error),
+			    (unsigned long long)(SERVE_ACCEPT_PAUSE / USEC_PER_MSEC));
+	}
+	(void)sd_event_source_set_enabled(l->io, SD_EVENT_OFF);
+	if (!l->rest &&
+	    sd_event_add_time_relative(l->srv->event, &l->rest, CLOCK_MONOTONIC, SERVE_ACCEPT_PAUSE,
+				       USEC_PER_MSEC * 10, on_rested, l) < 0) {
+		(void)sd_event_source_set_enabled(l->io,
+						  SD_EVENT_ON); /* no timer: spin, not stop */
+		return;
+	}
+	(void)sd_event_source_set_time_relative(l->rest, SERVE_ACCEPT_PAUSE);
+	(void)sd_event_source_set_enabled(l->rest, SD_EVENT_ONESHOT);
 }
 
 static int on_accept(sd_event_source *s, int lfd, uint32_t revents, void *userdata)
@@ -113,9 +155,10 @@ static int on_accept(sd_event_source *s, int lfd, uint32_t revents, void *userda
 
 		if (fd < 0) {
 			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
-			    errno == ENOMEM)
-				log_warning("serve: %s: cannot accept: %s", l->name,
-					    strerror(errno));
+			    errno == ENOMEM) {
+				listener_rest(l, errno);
+				break;
+			}
 			/* EAGAIN: all taken. The rest (ECONNABORTED, ...) concern one client. */
 			if (errno != ECONNABORTED && errno != EINTR)
 				break;
@@ -138,6 +181,17 @@ static void listener_name(struct serve_listener *l)
 	snprintf(l->name, sizeof(l->name), strchr(host, ':') ? "[%s]:%s" : "%s:%s", host, port);
 }
 
+static bool is_loopback(const struct sockaddr_storage *ss);
+
+/* A wildcard address is not loopback: it takes the network's clients too. */
+static bool listener_on_loopback(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	return getsockname(fd, (struct sockaddr *)&ss, &len) == 0 && is_loopback(&ss);
+}
+
 static int listener_add(struct server *srv, int fd, bool owned, enum config_listen_mode mode)
 {
 	struct serve_listener *ls, *l;
@@ -152,6 +206,7 @@ static int listener_add(struct server *srv, int fd, bool owned, enum config_list
 	l = &ls[srv->n_listeners++];
 	*l = (struct serve_listener){.srv = srv, .fd = fd, .owned = owned, .mode = mode};
 	listener_name(l);
+	l->reads_only = mode == CONFIG_LISTEN_PLAIN && !listener_on_loopback(fd);
 	return 0;
 }
 
@@ -166,6 +221,12 @@ static int listeners_watch(struct server *srv)
 			return log_error_errno(r, "serve: %s: %s", l->name, strerror(-r));
 		log_info("serve: listening on %s (%s)%s", l->name, mode_names[l->mode],
 			 srv->socket_activated ? ", from systemd" : "");
+		if (l->reads_only)
+			log_warning("serve: %s speaks plaintext beyond loopback: anyone on the "
+				    "path reads the UPS's data; reads only there (VER, HELP, "
+				    "NETVER, PROTVER, LIST, GET), no USERNAME, PASSWORD, LOGIN or "
+				    "FSD",
+				    l->name);
 	}
 	return 0;
 }
@@ -203,8 +264,9 @@ static int activated_mode(const struct config_serve *cfg, int fd, const char *na
 		for (size_t i = 0; i < cfg->n_listen; i++)
 			if (cfg->listen[i].port == port)
 				*ret = cfg->listen[i].mode;
-	if (*ret == CONFIG_LISTEN_PLAIN && !is_loopback(&ss))
-		return -EPERM; /* plaintext only on loopback, socket unit or not */
+	/* Plaintext beyond loopback: reads only, and only for an allow list. */
+	if (*ret == CONFIG_LISTEN_PLAIN && !is_loopback(&ss) && cfg->n_allow == 0)
+		return -EPERM;
 	return 0;
 }
 
@@ -222,7 +284,7 @@ static int listeners_from_systemd(struct server *srv, int n, char **names)
 		r = activated_mode(srv->cfg, fd, names ? names[i] : NULL, &mode);
 		if (r == -EPERM) {
 			log_error("serve: socket %d from systemd would speak plaintext on a "
-				  "non-loopback address: refused",
+				  "non-loopback address without an allow list: refused",
 				  fd);
 			return r;
 		}
@@ -317,6 +379,7 @@ void serve_listen_close(struct server *srv)
 		struct serve_listener *l = &srv->listeners[i];
 
 		l->io = sd_event_source_disable_unref(l->io);
+		l->rest = sd_event_source_disable_unref(l->rest);
 		if (l->owned && l->fd >= 0)
 			close(l->fd);
 	}

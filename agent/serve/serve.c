@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
@@ -104,14 +105,29 @@ static bool password_ok(const struct config_serve_user *u, const char *password)
 	return ok;
 }
 
+/* By USERNAME, or else by the certificate name a session matched: the
+ * config's own string (client_match_certificate()), so the pointer says it. */
 static const struct config_serve_user *user_find(const struct config_serve *cfg, const char *name,
 						 const char *cert_name)
 {
 	for (size_t i = 0; i < cfg->n_users; i++) {
 		const struct config_serve_user *u = &cfg->users[i];
 
-		if (name ? strcmp(u->name, name) == 0
-			 : u->certificate_name && strcasecmp(u->certificate_name, cert_name) == 0)
+		if (name ? strcmp(u->name, name) == 0 : u->certificate_name == cert_name)
+			return u;
+	}
+	return NULL;
+}
+
+/* After a reload: the user whose certificate name and type a session matched before. */
+static const struct config_serve_user *
+user_find_cert(const struct config_serve *cfg, const char *cert_name, enum tls_name_type type)
+{
+	for (size_t i = 0; i < cfg->n_users; i++) {
+		const struct config_serve_user *u = &cfg->users[i];
+
+		if (u->certificate_name && u->certificate_type == type &&
+		    strcasecmp(u->certificate_name, cert_name) == 0)
 			return u;
 	}
 	return NULL;
@@ -130,9 +146,7 @@ static int ops_authenticate(void *ud, const char *user, const char *password, co
 	if (!u)
 		return -EACCES;
 	/* A certificate that names this user suffices; otherwise the password. */
-	ok =
-	    (cert_name && u->certificate_name && strcasecmp(u->certificate_name, cert_name) == 0) ||
-	    password_ok(u, password);
+	ok = (cert_name && u->certificate_name == cert_name) || password_ok(u, password);
 	if (!ok)
 		return -EACCES;
 	*ret = u->role == CONFIG_ROLE_PRIMARY ? SERVE_ROLE_PRIMARY : SERVE_ROLE_SECONDARY;
@@ -230,6 +244,7 @@ static int server_load_creds(const struct config_serve *cfg, struct tls_creds **
 	    .cert_file = cfg->cert_file,
 	    .key_file = cfg->key_file,
 	    .client_ca_file = cfg->client_ca_file,
+	    .client_crl_file = cfg->client_crl_file,
 	    .client_cert_required = cfg->client_cert_required,
 	};
 	char err[512];
@@ -238,6 +253,35 @@ static int server_load_creds(const struct config_serve *cfg, struct tls_creds **
 	if (r < 0)
 		log_error("serve: %s", err[0] ? err : strerror(-r));
 	return r;
+}
+
+/*
+ * max-clients against RLIMIT_NOFILE (the daemon raised it to its hard limit
+ * at start; the unit's LimitNOFILE= sets that): every client is an fd, and
+ * SERVE_FD_RESERVE more stay for hooks, logind and the status socket, so
+ * that they work at max-clients. -ERANGE when they do not fit: said, and
+ * srv->max_clients is what fits.
+ */
+static int server_check_fds(struct server *srv)
+{
+	struct rlimit rl;
+	rlim_t left;
+
+	srv->max_clients = srv->cfg->max_clients;
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
+		return 0;
+	left = rl.rlim_cur > SERVE_FD_RESERVE + srv->n_listeners
+		   ? rl.rlim_cur - SERVE_FD_RESERVE - srv->n_listeners
+		   : 1;
+	if (srv->cfg->max_clients <= left)
+		return 0;
+	log_error("serve: max-clients = %u is more than the %llu file descriptors left for "
+		  "clients (RLIMIT_NOFILE %llu, %u kept for hooks, logind and the status "
+		  "socket): lower max-clients, or raise LimitNOFILE= in the unit",
+		  srv->cfg->max_clients, (unsigned long long)left, (unsigned long long)rl.rlim_cur,
+		  SERVE_FD_RESERVE);
+	srv->max_clients = (unsigned)left;
+	return -ERANGE;
 }
 
 static void server_take_env(struct server *srv, const struct server_env *env)
@@ -266,7 +310,11 @@ int server_open(const struct server_env *env, struct server **ret)
 	*ret = srv;
 	r = server_map_ups(srv);
 	if (r >= 0)
+		r = serve_door_open(srv);
+	if (r >= 0)
 		r = serve_listen_open(srv);
+	if (r >= 0)
+		r = server_check_fds(srv);
 	if (r >= 0 && server_needs_tls(srv->cfg, srv->socket_activated))
 		r = server_load_creds(srv->cfg, &srv->creds);
 	if (r < 0)
@@ -285,9 +333,7 @@ struct server *server_free(struct server *srv)
 	while (srv->clients)
 		serve_client_free(srv->clients);
 	tls_creds_free(srv->creds);
-	for (size_t i = 0; i < srv->n_retired; i++)
-		tls_creds_free(srv->retired[i]);
-	free(srv->retired);
+	serve_door_close(srv);
 	free(srv->ups);
 	free(srv);
 	return NULL;
@@ -303,7 +349,7 @@ static void server_rebind_clients(struct server *srv)
 		const struct config_serve_user *u = NULL;
 
 		if (c->ss.cert_name)
-			u = user_find(srv->cfg, NULL, c->ss.cert_name);
+			u = user_find_cert(srv->cfg, c->ss.cert_name, c->cert_type);
 		c->ss.cert_name = u ? u->certificate_name : NULL;
 		c->ss.role = SERVE_ROLE_NONE; /* roles and passwords may have changed: ask again */
 		c->ss.login = -1;
@@ -331,22 +377,15 @@ int server_apply(struct server **pp, const struct server_env *env)
 	if (!srv)
 		return server_open(env, pp);
 	server_take_env(srv, env);
+	(void)server_check_fds(srv); /* said; what fits is served until a restart */
 	r = server_map_ups(srv);
 	if (r < 0)
 		return r;
 	server_rebind_clients(srv);
+	/* The old ones live on in the sessions that hold them, and go with the last. */
 	if (server_needs_tls(srv->cfg, srv->socket_activated) &&
 	    server_load_creds(srv->cfg, &creds) >= 0) {
-		struct tls_creds **list =
-		    reallocarray(srv->retired, srv->n_retired + 1, sizeof(*list));
-
-		if (!list) {
-			tls_creds_free(creds);
-			return -ENOMEM;
-		}
-		srv->retired = list;
-		if (srv->creds)
-			list[srv->n_retired++] = srv->creds; /* sessions may still use them */
+		tls_creds_free(srv->creds);
 		srv->creds = creds;
 	}
 	if (!srv->socket_activated)

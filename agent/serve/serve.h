@@ -41,8 +41,9 @@ struct server_env {
  * At start: listeners (from systemd's socket unit, or bound), credentials and
  * the table of served UPSes. *ret is NULL without a serve section (and
  * sockets systemd passed are closed); else freed with server_free(). 0 or
- * -errno, each failure logged; on failure *ret may be set and is freed by
- * the caller.
+ * -errno, each failure logged; -ERANGE: max-clients does not fit in
+ * RLIMIT_NOFILE, a configuration error. On failure *ret may be set and is
+ * freed by the caller.
  */
 int server_open(const struct server_env *env, struct server **ret);
 /*

@@ -22,6 +22,8 @@
 #define SERVE_TLS_PORT		  401  /* NUT over TLS 1.3 from the first byte */
 #define SERVE_NUT_PORT		  3493 /* upsd's port: STARTTLS, or loopback plaintext */
 #define MAX_CLIENTS_DEFAULT	  256
+#define BEFORE_LOGIN_DEFAULT	  32 /* connections not authenticated yet */
+#define BEFORE_LOGIN_PER_ADDRESS  4  /* of those, from one address */
 #define HANDSHAKE_TIMEOUT_DEFAULT (10 * USEC_PER_SEC)
 #define IDLE_TIMEOUT_DEFAULT	  (60 * USEC_PER_SEC) /* upsd drops a silent client after 60 s */
 #define CERT_NAME_MAX		  253		      /* the longest DNS name */
@@ -161,11 +163,13 @@ static bool listen_parse(const struct scope *s, enum config_listen_mode mode, un
 		item_error(s, name, idx, "'%.64s': the port must be a number from 1 to 65535", v);
 		return false;
 	}
-	if (mode == CONFIG_LISTEN_PLAIN && !addr_loopback(&a)) {
+	/* Beyond loopback only for the readers of an allow list: no login there. */
+	if (mode == CONFIG_LISTEN_PLAIN && !addr_loopback(&a) && cfg_size(s->sec, "allow") == 0) {
 		item_error(s, name, idx,
-			   "'%.64s': plaintext is for loopback addresses only (127.0.0.0/8, "
-			   "::1): anyone on the network could read the passwords; use "
-			   "listen-starttls or listen for other addresses",
+			   "'%.64s': plaintext beyond loopback (127.0.0.0/8, ::1) needs an "
+			   "allow list: it serves reads to clients without TLS, to the "
+			   "networks written there; use listen-starttls or listen for clients "
+			   "that log in",
 			   v);
 		return false;
 	}
@@ -263,7 +267,13 @@ static bool serve_speaks_tls(const struct config_serve *sv)
 
 static int serve_files(const struct scope *s, struct config_serve *sv)
 {
-	return config_get_tls_files(s, &sv->cert_file, &sv->key_file, &sv->client_ca_file);
+	int r = config_get_tls_files(s, &sv->cert_file, &sv->key_file, &sv->client_ca_file);
+
+	if (r >= 0)
+		r = config_get_path(s, "client-crl-file", false, &sv->client_crl_file);
+	if (r > 0)
+		(void)config_check_readable(s, "client-crl-file", sv->client_crl_file);
+	return r == -ENOMEM ? r : 0;
 }
 
 static void serve_tls(const struct scope *s, struct config_serve *sv)
@@ -289,6 +299,9 @@ static void serve_tls(const struct scope *s, struct config_serve *sv)
 		config_scope_error(s, "client-certificate-required",
 				   "true needs client-ca-file, the CA that the client "
 				   "certificates are verified against");
+	if (config_value(s, "client-crl-file") && !config_value(s, "client-ca-file"))
+		config_scope_error(s, "client-crl-file",
+				   "needs client-ca-file, the CA whose revocations it lists");
 }
 
 /* ---- allow = {...} ----------------------------------------------------- */
@@ -367,22 +380,34 @@ static int serve_allow(const struct scope *s, struct config_serve *sv)
 
 /* ---- numbers ----------------------------------------------------------- */
 
-static void serve_max_clients(const struct scope *s, struct config_serve *sv)
+/* A count from 1 to 65535 into *ret, which holds the default. */
+static void serve_count(const struct scope *s, const char *name, unsigned *ret)
 {
-	const char *v = config_value(s, "max-clients");
+	const char *v = config_value(s, name);
 	unsigned long n;
 	char *end;
 
-	sv->max_clients = MAX_CLIENTS_DEFAULT;
 	if (!v)
 		return;
 	errno = 0;
 	n = strtoul(v, &end, 10);
 	if (v[0] < '0' || v[0] > '9' || *end || errno || n < 1 || n > 65535)
-		config_scope_error(s, "max-clients",
-				   "'%.64s' is not a whole number from 1 to 65535", v);
+		config_scope_error(s, name, "'%.64s' is not a whole number from 1 to 65535", v);
 	else
-		sv->max_clients = (unsigned)n;
+		*ret = (unsigned)n;
+}
+
+static void serve_max_clients(const struct scope *s, struct config_serve *sv)
+{
+	sv->max_clients = MAX_CLIENTS_DEFAULT;
+	sv->max_before_login = BEFORE_LOGIN_DEFAULT;
+	sv->max_before_login_per_address = BEFORE_LOGIN_PER_ADDRESS;
+	serve_count(s, "max-clients", &sv->max_clients);
+	serve_count(s, "max-before-login", &sv->max_before_login);
+	serve_count(s, "max-before-login-per-address", &sv->max_before_login_per_address);
+	/* Within max-clients: a smaller max-clients is the budget then. */
+	if (sv->max_before_login > sv->max_clients)
+		sv->max_before_login = sv->max_clients;
 }
 
 static void serve_timeout(const struct scope *s, const char *name, unsigned min, unsigned max,
@@ -415,13 +440,34 @@ static void user_certificate_unique(const struct scope *s, const struct config_s
 	for (size_t j = 0; j < sv->n_users; j++) {
 		const struct config_serve_user *o = &sv->users[j];
 
-		if (o == u || !o->certificate_name ||
+		if (o == u || !o->certificate_name || o->certificate_type != u->certificate_type ||
 		    strcasecmp(o->certificate_name, u->certificate_name) != 0)
 			continue;
 		config_scope_error(s, "client-certificate",
 				   "'%.64s' is already the certificate of user %s (line %u)",
 				   u->certificate_name, o->name, o->line);
 		return;
+	}
+}
+
+/* "DNS:name", "email:address", or bare: an address has an '@', a DNS name never. */
+static void user_certificate_type(struct config_serve_user *u)
+{
+	static const struct {
+		const char *prefix;
+		enum tls_name_type type;
+	} prefixes[] = {{"DNS:", TLS_NAME_DNS}, {"email:", TLS_NAME_EMAIL}};
+	char *name = u->certificate_name;
+
+	u->certificate_type = strchr(name, '@') ? TLS_NAME_EMAIL : TLS_NAME_DNS;
+	for (size_t i = 0; i < ELEMENTSOF(prefixes); i++) {
+		size_t n = strlen(prefixes[i].prefix);
+
+		if (strncasecmp(name, prefixes[i].prefix, n) == 0) {
+			u->certificate_type = prefixes[i].type;
+			memmove(name, name + n, strlen(name + n) + 1);
+			return;
+		}
 	}
 }
 
@@ -432,6 +478,12 @@ static int user_certificate(const struct scope *s, const struct config_serve *sv
 
 	if (r <= 0)
 		return r;
+	user_certificate_type(u);
+	if (u->certificate_type == TLS_NAME_DNS && strchr(u->certificate_name, '@'))
+		config_scope_error(s, "client-certificate",
+				   "'%.64s': a DNS name has no '@' (write \"email:%.64s\" for "
+				   "an e-mail address)",
+				   u->certificate_name, u->certificate_name);
 	if (!cert_name_ok(u->certificate_name))
 		config_scope_error(s, "client-certificate",
 				   "'%.64s' is not a name a certificate carries (a DNS name or "
@@ -543,6 +595,7 @@ struct config_serve *config_serve_free(struct config_serve *sv)
 	free(sv->cert_file);
 	free(sv->key_file);
 	free(sv->client_ca_file);
+	free(sv->client_crl_file);
 	free(sv->allow);
 	for (size_t i = 0; i < sv->n_users; i++) {
 		free(sv->users[i].name);

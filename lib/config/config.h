@@ -99,8 +99,9 @@ struct config_serve_user {
 	enum config_role role;	  /* role = "secondary" (default) | "primary" */
 	char *password_file;	  /* NULL: certificate only; checked like the ups sections' */
 	char *certificate_name;	  /* client-certificate = "NAME": a verified client certificate
-				   * whose subjectAltName (DNS or e-mail) is NAME authenticates
-				   * as this user without a password; NULL: none */
+				   * whose subjectAltName of certificate_type is NAME
+				   * authenticates as this user without a password; NULL: none */
+	enum tls_name_type certificate_type; /* "DNS:"/"email:" prefix, else '@' means e-mail */
 };
 
 /* serve { listen = {...} }: one listening address and how it speaks. */
@@ -132,10 +133,13 @@ struct config_serve {
 	size_t n_listen;
 	char *cert_file, *key_file; /* required when any listener speaks TLS */
 	char *client_ca_file;	    /* client certificates: verified against it when given */
+	char *client_crl_file;	    /* PEM CRLs of that CA, read with the credentials */
 	bool client_cert_required;  /* client-certificate-required = true: mutual TLS for everyone */
 	struct config_net *allow;   /* NULL/0: any address may connect */
 	size_t n_allow;
 	unsigned max_clients;	    /* default 256 */
+	unsigned max_before_login;  /* connections not authenticated yet, default 32 */
+	unsigned max_before_login_per_address; /* of those from one address (IPv6 /64), default 4 */
 	uint64_t handshake_timeout; /* usec, default 10 s */
 	uint64_t idle_timeout;	    /* usec, default 60 s (upsd's) */
 	struct config_serve_user *users;

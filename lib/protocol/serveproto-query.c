@@ -82,34 +82,6 @@ static const char *var_desc(const char *name)
 	return "Description unavailable";
 }
 
-/* A plain decimal number: what upsd's TYPE calls NUMBER. */
-static bool value_is_number(const char *v)
-{
-	const char *p = v + (*v == '-');
-	size_t digits = strspn(p, "0123456789");
-
-	if (digits == 0)
-		return false;
-	p += digits;
-	if (*p == '.') {
-		digits = strspn(p + 1, "0123456789");
-		if (digits == 0)
-			return false;
-		p += 1 + digits;
-	}
-	return *p == '\0';
-}
-
-/* How many bytes of the value a client sees (the reply writer drops the others). */
-static unsigned value_length(const char *v)
-{
-	unsigned n = 0;
-
-	for (const unsigned char *p = (const unsigned char *)v; *p; p++)
-		n += *p >= 0x20 && *p <= 0x7e;
-	return n;
-}
-
 /* --- GET, LIST and SET: a subcommand and its argument count -------------- */
 
 struct sub {
@@ -171,22 +143,16 @@ static void get_var(struct serve_ctx *c)
 		serve_reply(c, "VAR %w %w %v", c->arg[0], c->arg[1], v);
 }
 
-/* Nothing here is writable, so never RW, ENUM or RANGE. */
+/* Nothing here is writable, so never RW, ENUM or RANGE; and, as upsd 2.8
+ * answers for every variable a driver did not flag STRING (only writable
+ * ones are), NUMBER. */
 static void get_type(struct serve_ctx *c)
 {
 	const struct varlist *vars;
-	const char *v;
 	size_t i;
 
-	if (!serve_ups_fresh(c, c->arg[0], &i, &vars))
-		return;
-	v = var_known(c, vars, c->arg[1]);
-	if (!v)
-		return;
-	if (value_is_number(v))
+	if (serve_ups_fresh(c, c->arg[0], &i, &vars) && var_known(c, vars, c->arg[1]))
 		serve_reply(c, "TYPE %w %w NUMBER", c->arg[0], c->arg[1]);
-	else
-		serve_reply(c, "TYPE %w %w STRING:%u", c->arg[0], c->arg[1], value_length(v));
 }
 
 /* As upsd: a description whether or not the UPS has the variable. */
@@ -376,7 +342,7 @@ void serve_cmd_set(struct serve_ctx *c)
 	sub_dispatch(c, subs, ELEMENTSOF(subs));
 }
 
-/* INSTCMD <ups> <cmd> [<param>]: the UPS must exist; then nobody may. */
+/* INSTCMD <ups> <cmd> [<param>]: the UPS must exist; it has no commands. */
 void serve_cmd_instcmd(struct serve_ctx *c)
 {
 	size_t i;
@@ -386,5 +352,5 @@ void serve_cmd_instcmd(struct serve_ctx *c)
 		return;
 	}
 	if (serve_ups_known(c, c->arg[0], &i))
-		serve_reply_err(c, "ACCESS-DENIED");
+		serve_reply_err(c, "CMD-NOT-SUPPORTED");
 }

@@ -13,9 +13,15 @@
  * upgrade first. upsd has no such rule (it serves plaintext clients always);
  * this is where we are stricter than it.
  *
+ * A plaintext listener facing the network (s->reads_only) answers reads only:
+ * it is for the clients that have no TLS (Home Assistant, PyNUT, exporters),
+ * and a password sent there would cross the network in clear.
+ *
  * Where we differ from upsd on purpose:
- * - read-only: SET and INSTCMD are refused (ERR ACCESS-DENIED, upsd's answer
- *   to a user without the right), SET TRACKING gets FEATURE-NOT-CONFIGURED;
+ * - read-only: SET is refused (ERR ACCESS-DENIED, upsd's answer to a user
+ *   without the right), INSTCMD gets CMD-NOT-SUPPORTED (no UPS here has
+ *   instant commands), neither checks the password (the answer would not
+ *   change), SET TRACKING gets FEATURE-NOT-CONFIGURED;
  * - credentials are checked by ops->authenticate() as soon as a command needs
  *   them, and SERVE_AUTH_FAILURES_MAX failures close the session;
  * - LIST RANGE ends with END LIST RANGE (upsd writes END LIST ENUM, a bug
@@ -247,6 +253,22 @@ bool serve_ups_fresh(struct serve_ctx *c, const char *name, size_t *i, const str
 
 /* --- authentication ------------------------------------------------------ */
 
+/* USERNAME and PASSWORD given (or a certificate): upsd's FLAG_USER check. */
+static bool session_named(struct serve_ctx *c)
+{
+	const struct serve_session *s = c->s;
+
+	if (!s->username && !s->cert_name) {
+		serve_reply_err(c, "USERNAME-REQUIRED");
+		return false;
+	}
+	if (!s->password && !s->cert_name) {
+		serve_reply_err(c, "PASSWORD-REQUIRED");
+		return false;
+	}
+	return true;
+}
+
 /*
  * Who the client is, asked of ops->authenticate() when a command first needs
  * it (as upsd checks upsd.users only then), and kept. false: the ERR is sent.
@@ -259,14 +281,9 @@ static bool session_auth(struct serve_ctx *c)
 
 	if (s->role != SERVE_ROLE_NONE)
 		return true;
-	if (!s->username && !s->cert_name) {
-		serve_reply_err(c, "USERNAME-REQUIRED");
+	if (!session_named(c))
 		return false;
-	}
-	if (!s->password && !s->cert_name) {
-		serve_reply_err(c, "PASSWORD-REQUIRED");
-		return false;
-	}
+	s->auth_tried = true;
 	r = c->ops->authenticate(c->ud, s->username, s->password, s->cert_name, &role);
 	if (r == -ENOMEM) {
 		c->r = r;
@@ -312,7 +329,9 @@ static void cmd_help(struct serve_ctx *c)
 				   "USERNAME PASSWORD STARTTLS PRIMARY MASTER FSD";
 
 	if (args_exactly(c, 0))
-		serve_reply(c, "%s", help);
+		serve_reply(c, "%s",
+			    c->s->reads_only ? "Commands: HELP VER PROTVER NETVER GET LIST LOGOUT"
+					     : help);
 }
 
 static void cmd_starttls(struct serve_ctx *c)
@@ -432,6 +451,10 @@ static void cmd_fsd(struct serve_ctx *c)
 enum {
 	CMD_CLEAR = 1 << 0, /* answered in the plaintext phase too */
 	CMD_USER = 1 << 1,  /* authenticates first (upsd's FLAG_USER) */
+	CMD_READ = 1 << 2,  /* answered on a reads-only listener */
+	/* USERNAME and PASSWORD must be given, as upsd's FLAG_USER asks; no
+	 * password is checked: the answer is a refusal whatever it is. */
+	CMD_NAMED = 1 << 3,
 };
 
 static const struct command {
@@ -439,22 +462,22 @@ static const struct command {
 	unsigned flags;
 	void (*fn)(struct serve_ctx *c);
 } commands[] = {
-    {"VER", CMD_CLEAR, cmd_ver},
-    {"NETVER", CMD_CLEAR, cmd_netver},
-    {"PROTVER", CMD_CLEAR, cmd_netver},
-    {"HELP", CMD_CLEAR, cmd_help},
-    {"STARTTLS", CMD_CLEAR, cmd_starttls},
-    {"LOGOUT", CMD_CLEAR, cmd_logout},
-    {"GET", 0, serve_cmd_get},
-    {"LIST", 0, serve_cmd_list},
+    {"VER", CMD_CLEAR | CMD_READ, cmd_ver},
+    {"NETVER", CMD_CLEAR | CMD_READ, cmd_netver},
+    {"PROTVER", CMD_CLEAR | CMD_READ, cmd_netver},
+    {"HELP", CMD_CLEAR | CMD_READ, cmd_help},
+    {"STARTTLS", CMD_CLEAR | CMD_READ, cmd_starttls},
+    {"LOGOUT", CMD_CLEAR | CMD_READ, cmd_logout},
+    {"GET", CMD_READ, serve_cmd_get},
+    {"LIST", CMD_READ, serve_cmd_list},
     {"USERNAME", 0, cmd_username},
     {"PASSWORD", 0, cmd_password},
     {"LOGIN", CMD_USER, cmd_login},
     {"PRIMARY", CMD_USER, cmd_primary},
     {"MASTER", CMD_USER, cmd_primary},
     {"FSD", CMD_USER, cmd_fsd},
-    {"SET", CMD_USER, serve_cmd_set},
-    {"INSTCMD", CMD_USER, serve_cmd_instcmd},
+    {"SET", CMD_NAMED, serve_cmd_set},
+    {"INSTCMD", CMD_NAMED, serve_cmd_instcmd},
 };
 
 static void dispatch(struct serve_ctx *c, struct proto_words *w)
@@ -472,7 +495,14 @@ static void dispatch(struct serve_ctx *c, struct proto_words *w)
 		serve_reply_err(c, "ACCESS-DENIED");
 		return;
 	}
+	/* before the arguments are looked at: a PASSWORD there is never kept */
+	if (!(cmd->flags & CMD_READ) && c->s->reads_only) {
+		serve_reply_err(c, "ACCESS-DENIED");
+		return;
+	}
 	if ((cmd->flags & CMD_USER) && !session_auth(c))
+		return;
+	if ((cmd->flags & CMD_NAMED) && !session_named(c))
 		return;
 	c->cmd = cmd->name;
 	c->arg = w->w + 1;

@@ -52,9 +52,14 @@ struct serve_ops {
 
 /* One client's protocol state. The caller sets the first block. */
 struct serve_session {
-	bool tls;	       /* the session runs under TLS now */
-	bool starttls_ok;      /* the listener offers STARTTLS */
-	bool plain_ok;	       /* plaintext allowed (loopback listener written so) */
+	bool tls;	  /* the session runs under TLS now */
+	bool starttls_ok; /* the listener offers STARTTLS */
+	bool plain_ok;	  /* plaintext allowed (loopback listener written so) */
+	/* A plaintext listener that faces the network: reads only (VER, HELP,
+	 * NETVER, PROTVER, LIST, GET, LOGOUT); USERNAME, PASSWORD, LOGIN,
+	 * PRIMARY, FSD, SET and INSTCMD get ERR ACCESS-DENIED before any word
+	 * of theirs is kept, so no credential is taken and no login counted. */
+	bool reads_only;
 	const char *cert_name; /* the verified client certificate's name, or NULL */
 
 	char *username, *password; /* as given; the password is wiped by serve_session_done() */
@@ -67,6 +72,7 @@ struct serve_session {
 	bool want_starttls; /* start the TLS handshake (OK STARTTLS was sent) */
 	bool want_close;    /* LOGOUT, or too many failed authentications */
 	bool login_changed; /* LOGIN succeeded: NUMLOGINS changed */
+	bool auth_tried;    /* ops->authenticate() was asked (its answer may be paced) */
 };
 
 void serve_session_init(struct serve_session *s);

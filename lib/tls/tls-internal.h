@@ -19,6 +19,7 @@ struct tls_creds {
 	gnutls_priority_t priorities[_TLS_VERSION_MAX];
 	char *trust; /* "ca-file /path" or "the system trust store", for messages */
 	bool server; /* tls-server.c: our certificate, and the clients' CA if any */
+	unsigned refs; /* tls_creds_ref(): a server session may outlive its server's reload */
 };
 
 struct tls_session {
@@ -34,6 +35,8 @@ struct tls_session {
 	int verify_error;   /* set by verify_peer() when it rejects */
 	bool server;	    /* we are the server (tls-server.c) */
 	bool peer_verified; /* server: the client's certificate chains to the clients' CA */
+	unsigned verify_status; /* server: gnutls_certificate_status_t of a refused certificate */
+	int alert_sent;		/* server: the fatal alert sent on a refused handshake, or -1 */
 	/* Server sessions: a failed handshake in words about the client (tls-server.c). */
 	int (*handshake_error)(struct tls_session *s, int r);
 	char error[384];
@@ -53,6 +56,7 @@ bool tls_is_ip_literal(const char *name);
 
 /* tls.c: the socket transport and the priority strings, shared with tls-server.c. */
 extern const char *const tls_priorities[_TLS_VERSION_MAX];
+extern const char *const tls_server_priorities[_TLS_VERSION_MAX];
 ssize_t tls_pull(gnutls_transport_ptr_t ptr, void *data, size_t size);
 ssize_t tls_push(gnutls_transport_ptr_t ptr, const giovec_t *iov, int iovcnt);
 int tls_pull_timeout(gnutls_transport_ptr_t ptr, unsigned ms);

@@ -5,8 +5,9 @@
  *
  * A client certificate is asked for only when a clients' CA is configured.
  * It is verified inside the handshake: a certificate that does not chain to
- * that CA (or has expired) ends the handshake with an alert, so a client that
- * presents a bad one never gets to send a line. A client without one is let
+ * that CA, is revoked, has expired or does not allow clientAuth ends the
+ * handshake with the alert that says so (server_send_alert()), so a client
+ * that presents a bad one never gets to send a line. A client without one is let
  * in unless client certificates are required; passwords then decide.
  */
 #include <errno.h>
@@ -21,26 +22,115 @@
 
 static int server_handshake_error(struct tls_session *s, int r);
 
+/* Why a client certificate was refused, in words and as the alert that
+ * tells the client (RFC 8446 6.2, RFC 5246 7.2.2). */
+static const struct {
+	unsigned status; /* a gnutls_certificate_status_t bit */
+	gnutls_alert_description_t alert;
+	const char *why;
+} refusals[] = {
+    {GNUTLS_CERT_REVOKED, GNUTLS_A_CERTIFICATE_REVOKED, "is revoked (client-crl-file lists it)"},
+    {GNUTLS_CERT_EXPIRED, GNUTLS_A_CERTIFICATE_EXPIRED, "has expired"},
+    {GNUTLS_CERT_NOT_ACTIVATED, GNUTLS_A_CERTIFICATE_EXPIRED, "is not valid yet"},
+    {GNUTLS_CERT_PURPOSE_MISMATCH, GNUTLS_A_UNSUPPORTED_CERTIFICATE,
+     "does not allow client authentication (its extended key usage lacks clientAuth)"},
+    {GNUTLS_CERT_SIGNER_NOT_FOUND, GNUTLS_A_UNKNOWN_CA, "is not from the clients' CA"},
+    {GNUTLS_CERT_SIGNER_NOT_CA, GNUTLS_A_UNKNOWN_CA, "is not from the clients' CA"},
+};
+
 static int verify_client(gnutls_session_t session)
 {
 	struct tls_session *s = gnutls_session_get_ptr(session);
+	/* The whole chain must allow clientAuth if it lists key purposes. */
+	gnutls_typed_vdata_st purpose = {.type = GNUTLS_DT_KEY_PURPOSE_OID,
+					 .data = (void *)GNUTLS_KP_TLS_WWW_CLIENT};
+	const char *why = "could not be verified";
 	unsigned status = 0;
 	int r;
 
 	/* No certificate: allowed here; GNUTLS_CERT_REQUIRE refuses it earlier when required. */
 	if (!gnutls_certificate_get_peers(session, NULL))
 		return 0;
-	r = gnutls_certificate_verify_peers2(session, &status);
-	if (r < 0 || status != 0) {
-		tls_set_error(s, -EKEYREJECTED, "%s",
-			      r < 0 ? "the client's certificate could not be verified"
-				    : "the client's certificate is not from the clients' CA, or "
-				      "not valid now");
-		s->verify_error = -EKEYREJECTED;
-		return -1;
+	r = gnutls_certificate_verify_peers(session, &purpose, 1, &status);
+	if (r >= 0 && status == 0) {
+		s->peer_verified = true;
+		return 0;
 	}
-	s->peer_verified = true;
-	return 0;
+	s->verify_status = r < 0 ? GNUTLS_CERT_INVALID : status;
+	for (size_t i = 0; i < sizeof(refusals) / sizeof(refusals[0]); i++)
+		if (s->verify_status & refusals[i].status) {
+			why = refusals[i].why;
+			break;
+		}
+	tls_set_error(s, -EKEYREJECTED, "the client's certificate %s", why);
+	s->verify_error = -EKEYREJECTED;
+	return -1;
+}
+
+/* The alert for a refused certificate: the first reason that applies. */
+static gnutls_alert_description_t refusal_alert(unsigned status)
+{
+	for (size_t i = 0; i < sizeof(refusals) / sizeof(refusals[0]); i++)
+		if (status & refusals[i].status)
+			return refusals[i].alert;
+	return GNUTLS_A_BAD_CERTIFICATE;
+}
+
+/* The fatal alert that ends a refused handshake, so that the client learns
+ * why instead of seeing a bare close. None when the client is gone already
+ * or ended it itself. A full socket loses it: the close still says no. */
+static void server_send_alert(struct tls_session *s, int r)
+{
+	int alert, level = GNUTLS_AL_FATAL;
+
+	switch (r) {
+	case GNUTLS_E_PREMATURE_TERMINATION:
+	case GNUTLS_E_PULL_ERROR:
+	case GNUTLS_E_PUSH_ERROR:
+	case GNUTLS_E_FATAL_ALERT_RECEIVED:
+		return;
+	case GNUTLS_E_CERTIFICATE_ERROR:
+	case GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR:
+		alert = (int)refusal_alert(s->verify_status);
+		break;
+	case GNUTLS_E_KEY_USAGE_VIOLATION: /* a certificate that may not sign: not a client's */
+		alert = GNUTLS_A_UNSUPPORTED_CERTIFICATE;
+		break;
+	case GNUTLS_E_UNEXPECTED_PACKET_LENGTH: /* not TLS at all: plaintext on a TLS port */
+	case GNUTLS_E_UNEXPECTED_PACKET:
+		alert = GNUTLS_A_UNEXPECTED_MESSAGE;
+		break;
+	case GNUTLS_E_NO_CIPHER_SUITES:
+	case GNUTLS_E_UNKNOWN_CIPHER_SUITE:
+	case GNUTLS_E_UNSUPPORTED_VERSION_PACKET:
+	case GNUTLS_E_INSUFFICIENT_SECURITY:
+		/* RFC 8446 4.2.1: a client that cannot speak TLS 1.3 to a
+		 * 1.3-only listener learns that the version is what failed */
+		alert = s->min == TLS_VERSION_1_3 &&
+				gnutls_protocol_get_version(s->session) != GNUTLS_TLS1_3
+			    ? GNUTLS_A_PROTOCOL_VERSION
+			    : gnutls_error_to_alert(r, &level);
+		break;
+	case GNUTLS_E_NO_CERTIFICATE_FOUND:
+	case GNUTLS_E_CERTIFICATE_REQUIRED:
+		/* RFC 8446 4.4.2.4; TLS 1.2 has no such alert (RFC 5246 7.4.6) */
+		alert = gnutls_protocol_get_version(s->session) == GNUTLS_TLS1_3
+			    ? GNUTLS_A_CERTIFICATE_REQUIRED
+			    : GNUTLS_A_HANDSHAKE_FAILURE;
+		break;
+	default:
+		alert = gnutls_error_to_alert(r, &level);
+		if (alert < 0 || level != GNUTLS_AL_FATAL)
+			alert = GNUTLS_A_HANDSHAKE_FAILURE;
+	}
+	if (gnutls_alert_send(s->session, GNUTLS_AL_FATAL, (gnutls_alert_description_t)alert) >= 0)
+		s->alert_sent = alert;
+}
+
+const char *tls_session_alert_sent(const struct tls_session *s)
+{
+	return s->alert_sent >= 0 ? gnutls_alert_get_name((gnutls_alert_description_t)s->alert_sent)
+				  : NULL;
 }
 
 static int creds_load_server(struct tls_creds *c, const struct tls_server_options *o, char *err,
@@ -65,8 +155,17 @@ static int creds_load_server(struct tls_creds *c, const struct tls_server_option
 			return -EINVAL;
 		}
 	}
-	/* DHE-RSA in TLS 1.2 needs a group; RFC 7919's, as GnuTLS knows them. */
-	gnutls_certificate_set_known_dh_params(c->cred, GNUTLS_SEC_PARAM_MEDIUM);
+	/* After the CA: GnuTLS keeps only the CRLs that a trusted CA signed. */
+	if (o->client_ca_file && o->client_crl_file) {
+		r = gnutls_certificate_set_x509_crl_file(c->cred, o->client_crl_file,
+							 GNUTLS_X509_FMT_PEM);
+		if (r <= 0) {
+			snprintf(err, errlen, "cannot load CRLs from %s: %s", o->client_crl_file,
+				 r == 0 ? "no CRL signed by the clients' CA in the file"
+					: gnutls_strerror(r));
+			return -EINVAL;
+		}
+	}
 	return 0;
 }
 
@@ -90,13 +189,14 @@ int tls_server_creds_new(const struct tls_server_options *o, struct tls_creds **
 	if (!c)
 		return -ENOMEM;
 	c->server = true;
+	c->refs = 1;
 	if (gnutls_certificate_allocate_credentials(&c->cred) < 0) {
 		free(c);
 		return -ENOMEM;
 	}
 	gnutls_certificate_set_verify_function(c->cred, verify_client);
 	for (size_t i = 0; i < _TLS_VERSION_MAX && r >= 0; i++)
-		if (gnutls_priority_init(&c->priorities[i], tls_priorities[i], NULL) < 0) {
+		if (gnutls_priority_init(&c->priorities[i], tls_server_priorities[i], NULL) < 0) {
 			c->priorities[i] = NULL;
 			snprintf(err, errlen, "cannot set the TLS priorities");
 			r = -EINVAL;
@@ -128,6 +228,7 @@ int tls_server_session_new(struct tls_creds *c, int fd, enum tls_version min,
 	if (!s)
 		return -ENOMEM;
 	s->server = true;
+	s->alert_sent = -1;
 	s->handshake_error = server_handshake_error;
 	s->min = min;
 	s->fd = fd;
@@ -159,10 +260,15 @@ int tls_server_session_new(struct tls_creds *c, int fd, enum tls_version min,
 
 static int server_handshake_error(struct tls_session *s, int r)
 {
+	server_send_alert(s, r);
 	switch (r) {
 	case GNUTLS_E_CERTIFICATE_ERROR:
 	case GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR:
 		return s->verify_error < 0 ? s->verify_error : -EKEYREJECTED;
+	case GNUTLS_E_KEY_USAGE_VIOLATION:
+		return tls_set_error(s, -EKEYREJECTED, "%s",
+				     "the client's certificate may not sign (its key usage lacks "
+				     "digitalSignature): not a client certificate");
 	case GNUTLS_E_NO_CERTIFICATE_FOUND:
 	case GNUTLS_E_CERTIFICATE_REQUIRED:
 		return tls_set_error(s, -EKEYREJECTED, "%s",
@@ -197,7 +303,7 @@ bool tls_session_peer_verified(const struct tls_session *s)
 	return s->server && s->peer_verified;
 }
 
-bool tls_session_peer_has_name(struct tls_session *s, const char *name)
+bool tls_session_peer_has_name(struct tls_session *s, enum tls_name_type want, const char *name)
 {
 	const gnutls_datum_t *list;
 	gnutls_x509_crt_t crt;
@@ -221,7 +327,8 @@ bool tls_session_peer_has_name(struct tls_session *s, const char *name)
 				continue; /* longer than any name we match */
 			buf[len] = '\0';
 			/* Names with a NUL inside would compare short: never match those. */
-			found = (type == GNUTLS_SAN_DNSNAME || type == GNUTLS_SAN_RFC822NAME) &&
+			found = type == (want == TLS_NAME_EMAIL ? GNUTLS_SAN_RFC822NAME
+								: GNUTLS_SAN_DNSNAME) &&
 				strlen(buf) == len && strcasecmp(buf, name) == 0;
 		}
 	gnutls_x509_crt_deinit(crt);

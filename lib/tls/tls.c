@@ -22,11 +22,20 @@
  * TLS 1.2 part: ECDHE or DHE only (forward secrecy), AES-GCM and
  * ChaCha20-Poly1305 only (AEAD: no CBC, so no HMAC-SHA1), no SHA-1
  * signatures. NUT servers built with NSS offer ECDHE-GCM. */
+#define PRIORITIES_1_2(kx)                                                                         \
+	"NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-KX-ALL:" kx                                   \
+	":-CIPHER-ALL:+AES-256-GCM:+AES-128-GCM:+CHACHA20-POLY1305:"                               \
+	"-MAC-ALL:+AEAD:-SIGN-RSA-SHA1:-SIGN-ECDSA-SHA1:-SIGN-DSA-SHA1"
 const char *const tls_priorities[_TLS_VERSION_MAX] = {
-    [TLS_VERSION_1_2] = "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:"
-			"-KX-ALL:+ECDHE-ECDSA:+ECDHE-RSA:+DHE-RSA:"
-			"-CIPHER-ALL:+AES-256-GCM:+AES-128-GCM:+CHACHA20-POLY1305:"
-			"-MAC-ALL:+AEAD:-SIGN-RSA-SHA1:-SIGN-ECDSA-SHA1:-SIGN-DSA-SHA1",
+    [TLS_VERSION_1_2] = PRIORITIES_1_2("+ECDHE-ECDSA:+ECDHE-RSA:+DHE-RSA"),
+    [TLS_VERSION_1_3] = "NORMAL:-VERS-ALL:+VERS-TLS1.3",
+};
+
+/* The server's: ECDHE alone in TLS 1.2. RFC 9325 4.1: a server SHOULD NOT
+ * offer DHE (a client cannot tell a weak group), and every client we serve
+ * (GnuTLS, OpenSSL, NSS) speaks ECDHE. */
+const char *const tls_server_priorities[_TLS_VERSION_MAX] = {
+    [TLS_VERSION_1_2] = PRIORITIES_1_2("+ECDHE-ECDSA:+ECDHE-RSA"),
     [TLS_VERSION_1_3] = "NORMAL:-VERS-ALL:+VERS-TLS1.3",
 };
 
@@ -136,6 +145,7 @@ int tls_creds_new(const struct tls_options *o, struct tls_creds **ret, char *err
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
+	c->refs = 1;
 	if (gnutls_certificate_allocate_credentials(&c->cred) < 0) {
 		free(c);
 		return -ENOMEM;
@@ -169,9 +179,16 @@ int tls_creds_new(const struct tls_options *o, struct tls_creds **ret, char *err
 	return 0;
 }
 
+struct tls_creds *tls_creds_ref(struct tls_creds *c)
+{
+	if (c)
+		c->refs++;
+	return c;
+}
+
 struct tls_creds *tls_creds_free(struct tls_creds *c)
 {
-	if (c) {
+	if (c && --c->refs == 0) {
 		gnutls_certificate_free_credentials(c->cred);
 		for (size_t i = 0; i < _TLS_VERSION_MAX; i++)
 			if (c->priorities[i])

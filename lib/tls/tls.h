@@ -55,7 +55,10 @@ struct tls_options {
  */
 struct tls_creds;
 int tls_creds_new(const struct tls_options *o, struct tls_creds **ret, char *err, size_t errlen);
+/* Drops a reference (tls_creds_new() gives one); the last frees. NULL-safe. */
 struct tls_creds *tls_creds_free(struct tls_creds *c);
+/* One more reference, for a session that may outlive its creator's: c. */
+struct tls_creds *tls_creds_ref(struct tls_creds *c);
 
 /* A SHA-256 pin of a SubjectPublicKeyInfo: 44 base64 characters. */
 #define TLS_PIN_LEN 44
@@ -123,10 +126,18 @@ const char *tls_session_describe(struct tls_session *s, char *buf, size_t len);
  * handshake/read/write/free calls as client sessions.
  */
 struct tls_server_options {
-	const char *cert_file;	    /* PEM: our certificate, then its chain */
-	const char *key_file;	    /* PEM: its private key */
-	const char *client_ca_file; /* NULL: no client certificates asked for */
-	bool client_cert_required;  /* with client_ca_file: no certificate, no session */
+	const char *cert_file; /* PEM: our certificate, then its chain */
+	const char *key_file;  /* PEM: its private key */
+	const char *client_ca_file;  /* NULL: no client certificates asked for */
+	const char *client_crl_file; /* PEM CRLs of that CA: revoked certificates are refused */
+	bool client_cert_required;   /* with client_ca_file: no certificate, no session */
+};
+
+/* What a client certificate's subjectAltName must be to name a user. */
+enum tls_name_type {
+	TLS_NAME_DNS,	/* dNSName */
+	TLS_NAME_EMAIL, /* rfc822Name */
+	_TLS_NAME_TYPE_MAX
 };
 
 int tls_server_creds_new(const struct tls_server_options *o, struct tls_creds **ret, char *err,
@@ -138,10 +149,17 @@ int tls_server_creds_new(const struct tls_server_options *o, struct tls_creds **
  */
 int tls_server_session_new(struct tls_creds *c, int fd, enum tls_version min,
 			   struct tls_session **ret);
-/* After the handshake: the client's certificate chained to the clients' CA. */
+/*
+ * After the handshake: the client's certificate chained to the clients' CA,
+ * is not revoked by client_crl_file, is valid now, and allows clientAuth
+ * when it lists extended key usages. A refused one ended the handshake with
+ * the alert that says why (RFC 8446 6.2), as does every refused handshake.
+ */
 bool tls_session_peer_verified(const struct tls_session *s);
-/* And carries name as a DNS or e-mail subjectAltName (case-insensitive). */
-bool tls_session_peer_has_name(struct tls_session *s, const char *name);
+/* And carries name as a subjectAltName of that type (ASCII case aside). */
+bool tls_session_peer_has_name(struct tls_session *s, enum tls_name_type type, const char *name);
+/* The fatal alert a refused handshake sent, as GnuTLS names it ("Unknown CA"), or NULL. */
+const char *tls_session_alert_sent(const struct tls_session *s);
 
 /*
  * tls-foreign.c: sessions another library runs over GnuTLS (libmicrohttpd).
