@@ -614,6 +614,40 @@ static void test_serve_defaults(void)
 	config_free(c);
 }
 
+/* plaintext-login: for users with a password, listed by name. */
+static void test_serve_plaintext_login(void)
+{
+	_cleanup_free_ char *pw = tmp_path("legacy.pw"), *conf = tmp_path("legacy.conf"),
+			    *text = NULL, *log = NULL;
+	struct config *c = NULL;
+	char names[64];
+
+	file_write(pw, "secret\n", 7, 0600);
+	CHECK(asprintf(
+		  &text,
+		  "ups a { driver = \"sim\" }\n"
+		  "serve {\n ups = \"a\"\n listen-plain = \"127.0.0.1\"\n"
+		  " user mon { password-file = \"%s\"\n plaintext-login = true }\n"
+		  " user other { password-file = \"%s\" }\n"
+		  " user cert { client-certificate = \"a.example\"\n plaintext-login = true }\n}\n",
+		  pw, pw) > 0);
+	file_write(conf, text, strlen(text), 0644);
+	CHECK_INT(load(conf, &c, &log), -EINVAL);
+	CHECK(strstr(log, "serve: user cert: plaintext-login: needs a password-file"));
+	free(log);
+	log = NULL;
+	text[strlen(text) - strlen(" user cert { client-certificate = \"a.example\"\n "
+				   "plaintext-login = true }\n}\n")] = '\0';
+	strcat(text, "}\n");
+	file_write(conf, text, strlen(text), 0644);
+	CHECK_INT(load(conf, &c, &log), 0);
+	CHECK(c->serve->users[0].plaintext_login && !c->serve->users[1].plaintext_login);
+	CHECK_INT(config_serve_plaintext_users(c->serve, names, sizeof(names)), 1);
+	CHECK_STR(names, "mon");
+	config_free(c);
+	CHECK(unlink(pw) == 0 && unlink(conf) == 0);
+}
+
 /* ---- generated files --------------------------------------------------- */
 
 /* Loads text written to a file; the log must be exactly want_fmt, its "%s" the path. */
@@ -847,6 +881,7 @@ int main(int argc, char **argv)
 	TEST_RUN(test_usb);
 	TEST_RUN(test_serve_full);
 	TEST_RUN(test_serve_defaults);
+	TEST_RUN(test_serve_plaintext_login);
 	TEST_RUN(test_metrics);
 	cleanup_tmp();
 	return 0;

@@ -68,13 +68,16 @@ static void f_clients(void *ud, size_t i, void (*fn)(const char *addr, void *ctx
 }
 
 /* upsmon/secret: primary; mon/pw: secondary; a certificate "client1" alone: secondary. */
+/* In clear (a legacy plaintext login), only mon. */
 static int f_auth(void *ud, const char *user, const char *password, const char *cert_name,
-		  enum serve_role *ret)
+		  bool clear, enum serve_role *ret)
 {
 	struct fake *f = ud;
 
 	f->auth_calls++;
 	f->seen_user = user, f->seen_password = password, f->seen_cert = cert_name;
+	if (clear && !(user && !strcmp(user, "mon")))
+		return -EACCES;
 	if (user && password && !strcmp(user, "upsmon") && !strcmp(password, "secret"))
 		*ret = SERVE_ROLE_PRIMARY;
 	else if (user && password && !strcmp(user, "mon") && !strcmp(password, "pw"))
@@ -674,6 +677,55 @@ static void test_reads_only(void)
 	t_done(&t);
 }
 
+/* Legacy plaintext logins (plaintext-login, import-upsd): before TLS only a
+ * user allowed so logs in, and never sets FSD; others stay refused. */
+static void test_legacy_logins(void)
+{
+	struct t t;
+
+	t_init(&t, 4096);
+	t.s.tls = false;
+	t.s.starttls_ok = true;
+	t.s.legacy_logins = true;
+	/* Data waits for a login; the credentials are kept. */
+	ASK(&t, "GET VAR ups1 ups.status", "ERR USERNAME-REQUIRED\n");
+	login_as(&t, "mon", "pw");
+	ASK(&t, "LOGIN ups1", "OK\n");
+	CHECK_INT(t.s.login, 0);
+	ASK(&t, "GET VAR ups1 ups.status", "VAR ups1 ups.status \"OL CHRG\"\n");
+	ASK(&t, "FSD ups1", "ERR ACCESS-DENIED\n");
+	CHECK_INT(t.f.fsd_calls, 0);
+	t_done(&t);
+
+	/* A user not allowed plaintext logins is refused, even with its password. */
+	t_init(&t, 4096);
+	t.s.tls = false;
+	t.s.starttls_ok = true;
+	t.s.legacy_logins = true;
+	login_as(&t, "upsmon", "secret");
+	ASK(&t, "LOGIN ups1", "ERR ACCESS-DENIED\n");
+	CHECK_INT(t.s.login, -1);
+	CHECK_INT(t.s.auth_failures, 1);
+	/* ...but the same session upgraded to TLS logs it in. */
+	ASK(&t, "STARTTLS", "OK STARTTLS\n");
+	t.s.want_starttls = false;
+	t.s.tls = true;
+	t_done(&t);
+
+	/* On a reads-only listener, reads stay open, logins as above. */
+	t_init(&t, 4096);
+	t.s.tls = false;
+	t.s.plain_ok = true;
+	t.s.reads_only = true;
+	t.s.legacy_logins = true;
+	ASK(&t, "GET VAR ups1 ups.status", "VAR ups1 ups.status \"OL CHRG\"\n");
+	login_as(&t, "mon", "pw");
+	ASK(&t, "LOGIN ups1", "OK\n");
+	ASK(&t, "FSD ups1", "ERR ACCESS-DENIED\n");
+	ASK(&t, "SET VAR ups1 x y", "ERR ACCESS-DENIED\n");
+	t_done(&t);
+}
+
 /* Values as pconf_encode() writes them; what cannot cross is dropped. */
 static void test_escaping(void)
 {
@@ -773,6 +825,7 @@ int main(void)
 	TEST_RUN(test_list);
 	TEST_RUN(test_refused);
 	TEST_RUN(test_reads_only);
+	TEST_RUN(test_legacy_logins);
 	TEST_RUN(test_escaping);
 	TEST_RUN(test_output_bound);
 	fprintf(stderr, "test-serveproto: %lu requests answered as expected\n", ncases);

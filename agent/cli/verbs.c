@@ -46,6 +46,27 @@ static enum config_secrets check_secrets(void)
 	return CONFIG_SECRETS_OUTSIDE;
 }
 
+/* Each user still allowed a plaintext login, and what its hosts need to stop. */
+static void check_plaintext_users(const struct config *c)
+{
+	for (size_t i = 0; c->serve && i < c->serve->n_users; i++) {
+		const struct config_serve_user *u = &c->serve->users[i];
+
+		if (!u->plaintext_login)
+			continue;
+		printf("user %s still logs in in plaintext: move that host to STARTTLS; in its "
+		       "upsmon.conf:\n"
+		       "    CERTPATH /etc/nut/cert      # an NSS database with this server's CA:\n"
+		       "                                # certutil -A -d sql:/etc/nut/cert -n "
+		       "upsagent-ca -t C,, -a -i CA.pem\n"
+		       "    CERTHOST THIS-HOST \"NAME IN ITS CERTIFICATE\" 1 1\n"
+		       "    FORCESSL 1\n"
+		       "    CERTVERIFY 1\n"
+		       "  then remove plaintext-login from user %s once all its hosts have moved\n",
+		       u->name, u->name);
+	}
+}
+
 int verb_check_config(int argc, char **argv)
 {
 	struct config *c = NULL;
@@ -79,6 +100,7 @@ int verb_check_config(int argc, char **argv)
 		       c->serve->n_listen);
 	}
 	printf(")\n");
+	check_plaintext_users(c);
 	r = v.connect ? connect_check(c) : 0;
 	config_free(c);
 	return r;

@@ -409,6 +409,10 @@ int serve_client_new(struct server *srv, int fd, const struct sockaddr_storage *
 	c->ss.starttls_ok = mode == CONFIG_LISTEN_STARTTLS;
 	c->ss.plain_ok = mode == CONFIG_LISTEN_PLAIN;
 	c->ss.reads_only = l->reads_only;
+	/* The listeners a client without TLS could log in on under upsd, when
+	 * some user may still do so (plaintext-login). */
+	c->ss.legacy_logins =
+	    mode != CONFIG_LISTEN_TLS && config_serve_plaintext_users(srv->cfg, NULL, 0) > 0;
 	serve_addr_of(peer, &c->key);
 	serve_out_init(&c->out, SERVE_OUT_MAX);
 	c->next = srv->clients;

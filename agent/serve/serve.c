@@ -134,7 +134,7 @@ user_find_cert(const struct config_serve *cfg, const char *cert_name, enum tls_n
 }
 
 static int ops_authenticate(void *ud, const char *user, const char *password, const char *cert_name,
-			    enum serve_role *ret)
+			    bool clear, enum serve_role *ret)
 {
 	const struct config_serve *cfg = ((struct server *)ud)->cfg;
 	const struct config_serve_user *u;
@@ -147,7 +147,8 @@ static int ops_authenticate(void *ud, const char *user, const char *password, co
 		return -EACCES;
 	/* A certificate that names this user suffices; otherwise the password. */
 	ok = (cert_name && u->certificate_name == cert_name) || password_ok(u, password);
-	if (!ok)
+	/* In clear only those the administrator (or import-upsd) allowed so. */
+	if (!ok || (clear && !u->plaintext_login))
 		return -EACCES;
 	*ret = u->role == CONFIG_ROLE_PRIMARY ? SERVE_ROLE_PRIMARY : SERVE_ROLE_SECONDARY;
 	return 0;
@@ -293,6 +294,19 @@ static void server_take_env(struct server *srv, const struct server_env *env)
 	srv->cfg = env->config->serve;
 }
 
+/* At every start and reload: who may still log in in clear, by name. */
+static void server_warn_plaintext(const struct server *srv)
+{
+	char names[512];
+	size_t n = config_serve_plaintext_users(srv->cfg, names, sizeof(names));
+
+	if (n > 0)
+		log_warning("serve: user%s %s may log in in plaintext (plaintext-login): the "
+			    "password crosses the network in clear; move their hosts to STARTTLS "
+			    "(upsagent check-config says how) and remove plaintext-login",
+			    n == 1 ? "" : "s", names);
+}
+
 int server_open(const struct server_env *env, struct server **ret)
 {
 	struct server *srv;
@@ -321,6 +335,7 @@ int server_open(const struct server_env *env, struct server **ret)
 		return r; /* the caller frees; each failure was logged */
 	for (size_t i = 0; i < srv->n_ups; i++)
 		log_info("serve: sharing %s", srv->ups[i].name);
+	server_warn_plaintext(srv);
 	return 0;
 }
 
@@ -391,5 +406,6 @@ int server_apply(struct server **pp, const struct server_env *env)
 	if (!srv->socket_activated)
 		log_debug("serve: listeners are kept as they were; a change of listen takes a "
 			  "restart");
+	server_warn_plaintext(srv);
 	return 0;
 }

@@ -534,7 +534,8 @@ static cfg_opt_t ups_opts[] = {
 };
 
 static cfg_opt_t serve_user_opts[] = {
-    SECTION_LINE, VALUE("role"), VALUE("password-file"), VALUE("client-certificate"), CFG_END(),
+    SECTION_LINE, VALUE("role"), VALUE("password-file"), VALUE("client-certificate"),
+    VALUE("plaintext-login"), CFG_END(),
 };
 
 static cfg_opt_t serve_opts[] = {

@@ -497,7 +497,8 @@ static int user_certificate(const struct scope *s, const struct config_serve *sv
 static int user_load(const struct scope *s, const struct config_serve *sv,
 		     struct config_serve_user *u)
 {
-	unsigned role = CONFIG_ROLE_SECONDARY;
+	static const char *const bool_names[] = {"false", "true"};
+	unsigned role = CONFIG_ROLE_SECONDARY, plain = 0;
 	int r;
 
 	if (config_get_title(s, "a user name", &u->line, &u->name) < 0)
@@ -510,11 +511,34 @@ static int user_load(const struct scope *s, const struct config_serve *sv,
 		(void)config_check_secret(s, "password-file", u->password_file, "password file");
 	if (r == -ENOMEM || user_certificate(s, sv, u) == -ENOMEM)
 		return -ENOMEM;
+	if (config_get_choice(s, "plaintext-login", bool_names, ELEMENTSOF(bool_names), &plain) > 0)
+		u->plaintext_login = plain;
+	if (u->plaintext_login && !u->password_file)
+		config_scope_error(s, "plaintext-login",
+				   "needs a password-file: a plaintext login is USERNAME and "
+				   "PASSWORD");
 	if (!config_value(s, "password-file") && !config_value(s, "client-certificate"))
 		config_scope_error(s, NULL,
 				   "needs a password-file or a client-certificate (or both) "
 				   "to log in with");
 	return 0;
+}
+
+size_t config_serve_plaintext_users(const struct config_serve *sv, char *buf, size_t len)
+{
+	size_t n = 0, used = 0;
+
+	if (len)
+		buf[0] = '\0';
+	for (size_t i = 0; sv && i < sv->n_users; i++) {
+		if (!sv->users[i].plaintext_login)
+			continue;
+		if (used < len)
+			used += (size_t)snprintf(buf + used, len - used, "%s%s", n ? ", " : "",
+						 sv->users[i].name);
+		n++;
+	}
+	return n;
 }
 
 static int serve_users(const struct scope *s, struct config_serve *sv)

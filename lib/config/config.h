@@ -17,7 +17,7 @@
 #include "sim.h"
 #include "tls.h"
 
-#define CONFIG_PATH_DEFAULT "/etc/upsagent.conf"
+#define CONFIG_PATH_DEFAULT	     "/etc/upsagent.conf"
 #define CONFIG_STATUS_SOCKET_DEFAULT "/run/upsagent/status.sock"
 /* Where systemd keeps the credentials of upsagent.service while it runs
  * (LoadCredential=); inside the service $CREDENTIALS_DIRECTORY names it. */
@@ -94,27 +94,34 @@ struct config_hook {
 
 /* serve { user NAME { ... } }: one account of the server (agent/serve.c). */
 struct config_serve_user {
-	char *name;		  /* the section title: USERNAME on the wire; a nut_word_ok() word */
+	char *name; /* the section title: USERNAME on the wire; a nut_word_ok() word */
 	unsigned line;
-	enum config_role role;	  /* role = "secondary" (default) | "primary" */
-	char *password_file;	  /* NULL: certificate only; checked like the ups sections' */
-	char *certificate_name;	  /* client-certificate = "NAME": a verified client certificate
-				   * whose subjectAltName of certificate_type is NAME
-				   * authenticates as this user without a password; NULL: none */
+	enum config_role role;	/* role = "secondary" (default) | "primary" */
+	char *password_file;	/* NULL: certificate only; checked like the ups sections' */
+	char *certificate_name; /* client-certificate = "NAME": a verified client certificate
+				 * whose subjectAltName of certificate_type is NAME
+				 * authenticates as this user without a password; NULL: none */
 	enum tls_name_type certificate_type; /* "DNS:"/"email:" prefix, else '@' means e-mail */
+	/* plaintext-login = true: this user may log in before TLS, on a
+	 * STARTTLS or network plaintext listener, as upsd let every client
+	 * without FORCESSL (import-upsd marks upsmon users so); never FSD in
+	 * plaintext. Warned at every start. Default false. */
+	bool plaintext_login;
 };
 
 /* serve { listen = {...} }: one listening address and how it speaks. */
 enum config_listen_mode {
 	CONFIG_LISTEN_TLS,	/* TLS 1.3 from the first byte (listen, default port 401) */
-	CONFIG_LISTEN_STARTTLS, /* plaintext until STARTTLS, nothing else before it (listen-starttls, 3493) */
+	CONFIG_LISTEN_STARTTLS, /* plaintext until STARTTLS, nothing else before it
+				   (listen-starttls, 3493) */
 	CONFIG_LISTEN_PLAIN,	/* no TLS at all: loopback addresses only (listen-plain, 3493) */
 	_CONFIG_LISTEN_MAX
 };
 
 struct config_listen {
 	enum config_listen_mode mode;
-	char *address; /* numeric: "0.0.0.0", "::", "127.0.0.1", "::1" ... ("*" is written as "::") */
+	char *
+	    address; /* numeric: "0.0.0.0", "::", "127.0.0.1", "::1" ... ("*" is written as "::") */
 	uint16_t port;
 };
 
@@ -128,23 +135,27 @@ struct config_net {
 /* serve { ... }: the server; absent unless the file has the section. */
 struct config_serve {
 	unsigned line;
-	char **ups; /* names of ups sections to serve (ups = {...}); NULL-terminated, at least one */
+	char *
+	    *ups; /* names of ups sections to serve (ups = {...}); NULL-terminated, at least one */
 	struct config_listen *listen; /* outside socket activation; default ":: port 401, TLS" */
 	size_t n_listen;
 	char *cert_file, *key_file; /* required when any listener speaks TLS */
 	char *client_ca_file;	    /* client certificates: verified against it when given */
 	char *client_crl_file;	    /* PEM CRLs of that CA, read with the credentials */
-	bool client_cert_required;  /* client-certificate-required = true: mutual TLS for everyone */
-	struct config_net *allow;   /* NULL/0: any address may connect */
+	bool client_cert_required; /* client-certificate-required = true: mutual TLS for everyone */
+	struct config_net *allow;  /* NULL/0: any address may connect */
 	size_t n_allow;
-	unsigned max_clients;	    /* default 256 */
-	unsigned max_before_login;  /* connections not authenticated yet, default 32 */
+	unsigned max_clients;		       /* default 256 */
+	unsigned max_before_login;	       /* connections not authenticated yet, default 32 */
 	unsigned max_before_login_per_address; /* of those from one address (IPv6 /64), default 4 */
-	uint64_t handshake_timeout; /* usec, default 10 s */
-	uint64_t idle_timeout;	    /* usec, default 60 s (upsd's) */
+	uint64_t handshake_timeout;	       /* usec, default 10 s */
+	uint64_t idle_timeout;		       /* usec, default 60 s (upsd's) */
 	struct config_serve_user *users;
 	size_t n_users;
 };
+
+/* The users of sv allowed plaintext logins, as "a, b" into buf; 0 when none. */
+size_t config_serve_plaintext_users(const struct config_serve *sv, char *buf, size_t len);
 
 /* metrics { ... }: the HTTP exporter (agent/metrics) and node_exporter's
  * textfile; absent unless the file has the section. */
@@ -166,7 +177,7 @@ struct config_metrics {
 /* Without any wall = option, upsmon's habit: wall these. */
 #define CONFIG_WALL_DEFAULT                                                                        \
 	(CONFIG_EVENT_BIT(MONITOR_EVENT_ONBATT) | CONFIG_EVENT_BIT(MONITOR_EVENT_LOWBATT) |        \
-	 CONFIG_EVENT_BIT(MONITOR_EVENT_FSD) | CONFIG_EVENT_BIT(CONFIG_EVENT_SHUTDOWN) |          \
+	 CONFIG_EVENT_BIT(MONITOR_EVENT_FSD) | CONFIG_EVENT_BIT(CONFIG_EVENT_SHUTDOWN) |           \
 	 CONFIG_EVENT_BIT(CONFIG_EVENT_SHUTDOWN_HOSTSYNC))
 
 struct config {
@@ -188,8 +199,8 @@ struct config {
 	char *status_socket;  /* default "/run/upsagent/status.sock" */
 	struct config_hook *hooks;
 	size_t n_hooks;
-	uint64_t wall_events; /* the events of the wall = true sections; CONFIG_WALL_DEFAULT
-			       * when no notify section has a wall option */
+	uint64_t wall_events;	/* the events of the wall = true sections; CONFIG_WALL_DEFAULT
+				 * when no notify section has a wall option */
 	struct config_ups *ups; /* at least one */
 	size_t n_ups;
 	struct config_serve *serve;	/* NULL without a serve section */

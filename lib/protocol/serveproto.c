@@ -17,6 +17,14 @@
  * it is for the clients that have no TLS (Home Assistant, PyNUT, exporters),
  * and a password sent there would cross the network in clear.
  *
+ * Legacy plaintext logins (s->legacy_logins, on a STARTTLS or reads-only
+ * listener): upsd took USERNAME and PASSWORD in clear from any client
+ * without FORCESSL, so after a switch from upsd the hosts not yet moved to
+ * STARTTLS keep logging in, but only as users the owner allows so: before
+ * TLS, USERNAME and PASSWORD are kept, any other command first
+ * authenticates (clear) and then works as under TLS, except FSD, which is
+ * never taken in plaintext.
+ *
  * Where we differ from upsd on purpose:
  * - read-only: SET is refused (ERR ACCESS-DENIED, upsd's answer to a user
  *   without the right), INSTCMD gets CMD-NOT-SUPPORTED (no UPS here has
@@ -273,6 +281,13 @@ static bool session_named(struct serve_ctx *c)
  * Who the client is, asked of ops->authenticate() when a command first needs
  * it (as upsd checks upsd.users only then), and kept. false: the ERR is sent.
  */
+/* Words from the client cross the network in clear: no TLS, and not a
+ * loopback plaintext listener (which the administrator wrote so). */
+static bool session_in_clear(const struct serve_session *s)
+{
+	return !s->tls && (!s->plain_ok || s->reads_only);
+}
+
 static bool session_auth(struct serve_ctx *c)
 {
 	struct serve_session *s = c->s;
@@ -284,7 +299,8 @@ static bool session_auth(struct serve_ctx *c)
 	if (!session_named(c))
 		return false;
 	s->auth_tried = true;
-	r = c->ops->authenticate(c->ud, s->username, s->password, s->cert_name, &role);
+	r = c->ops->authenticate(c->ud, s->username, s->password, s->cert_name, session_in_clear(s),
+				 &role);
 	if (r == -ENOMEM) {
 		c->r = r;
 		return false;
@@ -480,6 +496,39 @@ static const struct command {
     {"INSTCMD", CMD_NAMED, serve_cmd_instcmd},
 };
 
+/* Before TLS with legacy logins: the credentials are kept, the rest waits
+ * for a user allowed plaintext logins, and FSD never comes in clear. */
+static bool legacy_allows(struct serve_ctx *c, const struct command *cmd)
+{
+	if (cmd->fn == cmd_username || cmd->fn == cmd_password)
+		return true;
+	if (cmd->fn == cmd_fsd) {
+		serve_reply_err(c, "ACCESS-DENIED");
+		return false;
+	}
+	/* a reads-only listener's reads stay open to readers */
+	if ((cmd->flags & CMD_READ) && c->s->reads_only)
+		return true;
+	return session_auth(c);
+}
+
+/* Whether the channel lets cmd through; the refusal is answered. */
+static bool channel_allows(struct serve_ctx *c, const struct command *cmd)
+{
+	if (session_in_clear(c->s) && c->s->legacy_logins && !(cmd->flags & CMD_CLEAR))
+		return legacy_allows(c, cmd);
+	if (!(cmd->flags & CMD_CLEAR) && !c->s->tls && !c->s->plain_ok) {
+		serve_reply_err(c, "ACCESS-DENIED");
+		return false;
+	}
+	/* before the arguments are looked at: a PASSWORD there is never kept */
+	if (!(cmd->flags & CMD_READ) && c->s->reads_only) {
+		serve_reply_err(c, "ACCESS-DENIED");
+		return false;
+	}
+	return true;
+}
+
 static void dispatch(struct serve_ctx *c, struct proto_words *w)
 {
 	const struct command *cmd = NULL;
@@ -491,15 +540,8 @@ static void dispatch(struct serve_ctx *c, struct proto_words *w)
 		serve_reply_err(c, "UNKNOWN-COMMAND");
 		return;
 	}
-	if (!(cmd->flags & CMD_CLEAR) && !c->s->tls && !c->s->plain_ok) {
-		serve_reply_err(c, "ACCESS-DENIED");
+	if (!channel_allows(c, cmd))
 		return;
-	}
-	/* before the arguments are looked at: a PASSWORD there is never kept */
-	if (!(cmd->flags & CMD_READ) && c->s->reads_only) {
-		serve_reply_err(c, "ACCESS-DENIED");
-		return;
-	}
 	if ((cmd->flags & CMD_USER) && !session_auth(c))
 		return;
 	if ((cmd->flags & CMD_NAMED) && !session_named(c))

@@ -41,11 +41,12 @@ struct serve_ops {
 	void (*ups_clients)(void *ud, size_t i, void (*fn)(const char *addr, void *ctx), void *ctx);
 	/*
 	 * Who the client is: user and password as given (either may be NULL),
-	 * cert_name the name of its verified client certificate (or NULL).
-	 * Returns 0 and *ret, or -EACCES.
+	 * cert_name the name of its verified client certificate (or NULL);
+	 * clear: they came before any TLS (a legacy plaintext login), which
+	 * only users allowed it may do. Returns 0 and *ret, or -EACCES.
 	 */
 	int (*authenticate)(void *ud, const char *user, const char *password, const char *cert_name,
-			    enum serve_role *ret);
+			    bool clear, enum serve_role *ret);
 	/* FSD <ups> from a primary user: latch forced shutdown on UPS i. 0 or -errno. */
 	int (*set_fsd)(void *ud, size_t i, const char *user);
 };
@@ -60,6 +61,10 @@ struct serve_session {
 	 * PRIMARY, FSD, SET and INSTCMD get ERR ACCESS-DENIED before any word
 	 * of theirs is kept, so no credential is taken and no login counted. */
 	bool reads_only;
+	/* Before TLS, a user allowed plaintext logins (ops->authenticate()
+	 * with clear) may log in and then do all but FSD, as upsd let every
+	 * client without FORCESSL: for the hosts not yet moved to STARTTLS. */
+	bool legacy_logins;
 	const char *cert_name; /* the verified client certificate's name, or NULL */
 
 	char *username, *password; /* as given; the password is wiped by serve_session_done() */

@@ -60,9 +60,12 @@ static void f_clients(void *ud, size_t i, void (*fn)(const char *addr, void *ctx
 	fn("bad addr \"x\"", ctx);
 }
 
+/* mon may log in in plaintext (plaintext-login), upsmon only under TLS. */
 static int f_auth(void *ud, const char *user, const char *password, const char *cert_name,
-		  enum serve_role *ret)
+		  bool clear, enum serve_role *ret)
 {
+	if (clear && !(user && strcmp(user, "mon") == 0))
+		return -EACCES;
 	if (user && password && strcmp(user, "upsmon") == 0 && strcmp(password, "secret") == 0)
 		*ret = SERVE_ROLE_PRIMARY;
 	else if ((user && password && strcmp(user, "mon") == 0 && strcmp(password, "pw") == 0) ||
@@ -78,7 +81,8 @@ static int f_set_fsd(void *ud, size_t i, const char *user)
 {
 	const struct serve_session *s = ud;
 
-	if (s->role != SERVE_ROLE_PRIMARY || !(s->tls || s->plain_ok) || i > 1)
+	/* never in clear: not on a reads-only listener, not with a legacy login */
+	if (s->role != SERVE_ROLE_PRIMARY || !(s->tls || (s->plain_ok && !s->reads_only)) || i > 1)
 		abort();
 	return 0;
 }
@@ -116,6 +120,9 @@ static bool reply_is_clear(const char *line)
 	static const char *const ok[] = {"ERR ", "OK STARTTLS", "OK Goodbye",
 					 "1.3",	 "upsagent - ", "Commands: "};
 
+	/* a bare OK (USERNAME, PASSWORD of a legacy plaintext login) says nothing */
+	if (strcmp(line, "OK") == 0)
+		return true;
 	for (size_t k = 0; k < sizeof(ok) / sizeof(ok[0]); k++)
 		if (strncmp(line, ok[k], strlen(ok[k])) == 0)
 			return true;
@@ -165,6 +172,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	s.plain_ok = data[0] & 2;
 	s.starttls_ok = data[0] & 4;
 	s.cert_name = data[0] & 8 ? "client1" : NULL;
+	s.reads_only = s.plain_ok && (data[0] & 64);
+	s.legacy_logins = data[0] & 128;
 	serve_out_init(&out, 64 + (size_t)data[1] * 64);
 	while (off < size && !s.want_close && !out.overflow) {
 		const uint8_t *lf = memchr(data + off, '\n', size - off);
@@ -177,6 +186,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		off += len + 1;
 		if (serve_handle(&s, &ops, &s, line, &out) < 0)
 			abort(); /* no allocation here can fail but by running out of memory */
+		/* a legacy plaintext login, once authenticated, reads in clear by design */
+		if (s.legacy_logins && s.role != SERVE_ROLE_NONE)
+			secure = true;
 		check_replies(&out, secure);
 		serve_out_consume(&out, out.len); /* sent */
 		if (s.want_starttls) {

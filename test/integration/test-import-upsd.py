@@ -39,7 +39,7 @@ def read(path):
         return f.read()
 
 
-def nut_confdir(name, upsd, certs):
+def nut_confdir(name, upsd, certs, listen='127.0.0.1', cert=True):
     """The cable host's /etc/nut as a common guide writes it: usbhid-ups with
     vendorid, LISTEN on the address, the PEM CERTFILE (certificate and key),
     upsmon primary and secondary users, and its own upsmon.conf as primary."""
@@ -50,8 +50,8 @@ def nut_confdir(name, upsd, certs):
     write(os.path.join(d, 'nut.conf'), 'MODE=netserver\n', 0o644)
     write(os.path.join(d, 'ups.conf'), 'maxretry = 3\n\n[rack]\n\tdriver = usbhid-ups\n'
           '\tport = auto\n\tvendorid = 051d\n\tdesc = "Back-UPS in the rack"\n', 0o644)
-    write(os.path.join(d, 'upsd.conf'), f'LISTEN 127.0.0.1 {upsd.port}\nCERTFILE {pem}\n'
-          'MAXAGE 15\n', 0o640)
+    write(os.path.join(d, 'upsd.conf'), f'LISTEN {listen} {upsd.port}\n'
+          + (f'CERTFILE {pem}\n' if cert else '') + 'MAXAGE 15\n', 0o640)
     write(os.path.join(d, 'upsd.users'),
           f'[admin]\n\tpassword = {upsd.users["admin"]}\n\tactions = SET\n\tinstcmds = ALL\n'
           f'[monprimary]\n\tpassword = {upsd.users["monprimary"]}\n\tupsmon primary\n'
@@ -96,6 +96,8 @@ def the_switch_keeps_every_remote_host_working_through_a_power_failure():
     fifo_a = benchlib.FifoClock(os.path.join(D, 'upsmon-plain.fifo'))
     fifo_b = benchlib.FifoClock(os.path.join(D, 'upsmon-tls.fifo'))
     mon = f'rack@127.0.0.1:{upsd.port}'
+    # No CERTPATH: upsmon 2.8.0 still tries STARTTLS, unverified, and falls
+    # back to plaintext where upsd offers none.
     upsmon_plain = benchlib.Upsmon(os.path.join(D, 'upsmon-plain'),
                                    [(mon, 1, 'monsecondary', upsd.users['monsecondary'],
                                      'secondary')],
@@ -136,8 +138,10 @@ def the_switch_keeps_every_remote_host_working_through_a_power_failure():
                                 'the three remote hosts logged in again')
                 back = time.monotonic() - t_switch
                 say(f'all three remote hosts logged in again {back:.1f} s after upsd stopped')
-                round_trip(cable, fake, lc, lr, fifo_a, fifo_b)
-        say('upsmon (plaintext) across the switch:\n' +
+                round_trip(cable, fake, lc, lr, [('upsmon (no CERTPATH: unverified STARTTLS)',
+                                                  fifo_a),
+                                                 ('upsmon (FORCESSL, CERTVERIFY)', fifo_b)])
+        say('upsmon (no CERTPATH) across the switch:\n' +
             '\n'.join(upsmon_plain.log().splitlines()[-30:]))
     finally:
         upsmon_plain.stop()
@@ -154,28 +158,96 @@ def upsd_logins(upsd):
     return int(m.group(1)) if m else 0
 
 
-def round_trip(cable, fake, lc, lr, fifo_a, fifo_b):
+def round_trip(cable, fake, lc, lr, fifos, n_remote=3):
     fake.features(APC, ON_BATTERY)
     fake.input(APC, '13 00')
     fake.features(APC, LOW_BATTERY)
     changed = time.monotonic()
     fake.input(APC, '14 01 00')
     t_fsd, _ = cable.wait_log(r'rack: forced shutdown \(FSD\) set for the clients', 10)
-    t_remote = lr.wait_poweroff(15 * SLOW)
-    t_a = fifo_a.wait_after(0, 20 * SLOW)
-    t_b = fifo_b.wait_after(0, 20 * SLOW)
-    nutfix.wait_for(lambda: len(cable.matching(r'serve: \S+ (logged out of|is gone)',
-                                               changed)) >= 3, 15 * SLOW,
-                    'the three remote logins gone')
+    t_remote = lr.wait_poweroff(15 * SLOW) if lr else 0.0
+    t_mons = [(what, f.wait_after(0, 20 * SLOW)) for what, f in fifos]
+    nutfix.wait_for(lambda: len(cable.matching(r'serve: .* (logged out of|is gone)',
+                                               changed)) >= n_remote, 15 * SLOW,
+                    'the remote logins gone')
     t_cable = lc.wait_poweroff(15 * SLOW)
-    say(f'low battery -> FSD {t_fsd - changed:.2f} s, remote upsagent PowerOff '
-        f'{t_remote - changed:.2f} s, upsmon (plaintext) SHUTDOWNCMD {t_a - changed:.2f} s, '
-        f'upsmon (STARTTLS) SHUTDOWNCMD {t_b - changed:.2f} s, cable host PowerOff '
-        f'{t_cable - changed:.2f} s')
+    say(f'low battery -> FSD {t_fsd - changed:.2f} s' +
+        (f', remote upsagent PowerOff {t_remote - changed:.2f} s' if lr else '') +
+        ''.join(f', {what} SHUTDOWNCMD {t - changed:.2f} s' for what, t in t_mons) +
+        f', cable host PowerOff {t_cable - changed:.2f} s')
     for t, line in cable.matching(r'serve: ', changed):
         say(f'  +{t - changed:.3f} {line}')
-    assert max(t_remote, t_a, t_b) < t_cable, (t_remote, t_a, t_b, t_cable)
+    assert max([t_remote] + [t for _, t in t_mons]) < t_cable, (t_remote, t_mons, t_cable)
     cable.wait_log(r'no secondary is logged in any more', 5)
+
+
+@case
+def a_plaintext_upsd_switched_keeps_its_plaintext_hosts():
+    """The most common cable host: upsd without a certificate, LISTEN 0.0.0.0.
+    upsmon falls back to plaintext; after the switch it logs in in plaintext
+    as a plaintext-login user on the imported listen-plain (beyond loopback,
+    reads for everyone, logins only for those users, never FSD), PyNUT still
+    reads, and the power failure runs the round trip."""
+    certs = nutfix.Certs(os.path.join(D, 'certs-p'))
+    upsd = nutfix.Upsd(os.path.join(D, 'upsd-p'), ups=('rack',)).start()
+    confdir = nut_confdir('etc-nut-p', upsd, certs, listen='0.0.0.0', cert=False)
+    fifo = benchlib.FifoClock(os.path.join(D, 'upsmon-p.fifo'))
+    upsmon = benchlib.Upsmon(os.path.join(D, 'upsmon-p'),
+                             [(f'rack@127.0.0.1:{upsd.port}', 1, 'monsecondary',
+                               upsd.users['monsecondary'], 'secondary')],
+                             certs, pollfreq=1, hostsync=5, deadtime=3, fifo=fifo.path,
+                             tls=False)
+    try:
+        with FakeUPS() as fake, LogindMock(os.path.join(D, 'logind-cable-p')) as lc:
+            nutfix.wait_for(lambda: upsd_logins(upsd) >= 1, 15 * SLOW, 'upsmon on upsd')
+            out = os.path.join(D, 'cable-p.conf')
+            expect_ok(upsagent('import-upsd', '-o', out, '--password-dir',
+                               os.path.join(D, 'cable-p-pw'), confdir))
+            text = read(out)
+            assert f'listen-plain = {{"0.0.0.0:{upsd.port}"}}' in text, text
+            assert 'allow = {"0.0.0.0/0", "::/0"}' in text, text
+            write(out, text + f'status-socket = "{D}/cable-p.sock"\n'
+                  f'powerdown-flag = "{D}/cable-p.flag"\n')
+            listed = expect_ok(upsagent('check-config', out)).stdout
+            assert 'user monsecondary still logs in in plaintext' in listed, listed
+            assert 'FORCESSL 1' in listed and 'CERTVERIFY 1' in listed, listed
+            upsd.stop()
+            env = fake.env()
+            env.update({k: v for k, v in lc.env().items() if k.startswith('DBUS_')})
+            with Agent(out, (), env=env) as cable:
+                cable.wait_log(r'serve: users monprimary, monsecondary may log in in '
+                               r'plaintext', 10)
+                cable.wait_log(r'serve: monsecondary@127\.0\.0\.1 port \d+ logged into rack',
+                               30 * SLOW)
+                pynut_reads(upsd)
+                refused_in_clear(upsd)
+                round_trip(cable, fake, lc, None, [('upsmon (plaintext)', fifo)], n_remote=1)
+        log = upsmon.log()
+        assert 'Connected to NUT server 127.0.0.1 in SSL' not in log, log
+        say('upsmon (plaintext) across the switch:\n' + '\n'.join(log.splitlines()[-20:]))
+    finally:
+        upsmon.stop()
+        fifo.close()
+        upsd.stop()
+
+
+def pynut_reads(upsd):
+    """PyNUT (python3-nut), which has no TLS: reads without a login."""
+    from PyNUT import PyNUTClient
+    c = PyNUTClient(host='127.0.0.1', port=upsd.port)
+    assert c.GetUPSVars('rack')[b'ups.status'] == b'OL', c.GetUPSVars('rack')
+
+
+def refused_in_clear(upsd):
+    """A user not marked plaintext-login, with its right password; and FSD."""
+    with nutfix._Session('127.0.0.1', upsd.port) as s:
+        assert s.cmd('USERNAME admin') == 'OK'
+        assert s.cmd(f'PASSWORD {upsd.users["admin"]}') == 'OK'
+        assert s.cmd('LOGIN rack') == 'ERR ACCESS-DENIED'
+    with nutfix._Session('127.0.0.1', upsd.port) as s:
+        s.cmd('USERNAME monprimary')
+        s.cmd(f'PASSWORD {upsd.users["monprimary"]}')
+        assert s.cmd('FSD rack') == 'ERR ACCESS-DENIED'
 
 
 @case
