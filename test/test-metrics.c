@@ -138,6 +138,60 @@ static void test_prometheus(void)
 	varlist_clear(&x.vars);
 }
 
+/* Rendered through c, then without a cache: the same text. */
+static void same_as_fresh(struct metrics_cache *c, const struct metrics_snapshot *s,
+			  enum metrics_format fmt)
+{
+	struct metrics_buf cached = {.data = NULL}, fresh = {.data = NULL};
+
+	CHECK_INT(metrics_render(&cached, s, fmt, c), 0);
+	CHECK_INT(metrics_render(&fresh, s, fmt, NULL), 0);
+	if (cached.len != fresh.len || memcmp(cached.data, fresh.data, fresh.len) != 0) {
+		fprintf(stderr, "cached:\n%.*s\nfresh:\n%.*s", (int)cached.len, cached.data,
+			(int)fresh.len, fresh.data);
+		abort();
+	}
+	metrics_buf_done(&cached);
+	metrics_buf_done(&fresh);
+}
+
+/* Every kept piece follows what it was written from: readings, verdicts,
+ * counters, a UPS gone, renamed or added at the same place. */
+static void test_cache(void)
+{
+	struct metrics_cache *c = metrics_cache_new();
+	struct fixture x;
+
+	CHECK(c);
+	fixture_init(&x);
+	for (int fmt = 0; fmt < _METRICS_FORMAT_MAX; fmt++)
+		same_as_fresh(c, &x.snap, (enum metrics_format)fmt);
+	x.ups[0].status = STATUS_FLAG(STATUS_OL) | STATUS_FLAG(STATUS_CHRG);
+	x.ups[0].reason = MONITOR_REASON_NONE;
+	x.ups[0].comm = MONITOR_COMM_LOST;
+	x.ups[0].polls_failed = 8;
+	x.ups[0].poll_duration = METRICS_NONE;
+	x.ups[0].power_value = 2;
+	x.ups[0].reading_age = 3;
+	x.ups[0].timers[MONITOR_TIMER_HOST_SYNC] = METRICS_NONE;
+	CHECK_INT(varlist_set(&x.vars, "battery.charge", "9"), 0);
+	CHECK_INT(varlist_set(&x.vars, "output.voltage", "230"), 0);
+	CHECK_INT(varlist_unset(&x.vars, "battery.runtime") >= 0, 1);
+	same_as_fresh(c, &x.snap, METRICS_OPENMETRICS);
+	x.ups[0].vars = NULL;
+	same_as_fresh(c, &x.snap, METRICS_PROMETHEUS);
+	x.ups[1].name = "rack";
+	x.ups[0].name = "desk";
+	same_as_fresh(c, &x.snap, METRICS_PROMETHEUS);
+	x.snap.n_ups = 1;
+	same_as_fresh(c, &x.snap, METRICS_PROMETHEUS);
+	x.snap.n_ups = 2;
+	x.ups[1].server = "elsewhere:3493";
+	same_as_fresh(c, &x.snap, METRICS_OPENMETRICS);
+	metrics_cache_free(c);
+	varlist_clear(&x.vars);
+}
+
 static void test_accept(void)
 {
 	CHECK_INT(metrics_format_from_accept(NULL), METRICS_PROMETHEUS);
@@ -153,6 +207,7 @@ int main(void)
 {
 	TEST_RUN(test_openmetrics);
 	TEST_RUN(test_prometheus);
+	TEST_RUN(test_cache);
 	TEST_RUN(test_accept);
 	return 0;
 }

@@ -101,7 +101,8 @@ static int fill_server(const struct agent *a, struct metrics_server *s,
 	return 0;
 }
 
-int agent_metrics_write(const struct agent *a, FILE *f, enum metrics_format fmt)
+int agent_metrics_render(const struct agent *a, struct metrics_buf *b, struct metrics_cache *c,
+			 enum metrics_format fmt)
 {
 	_cleanup_free_ struct metrics_ups *ups = calloc(a->n_watches + 1, sizeof(*ups));
 	_cleanup_free_ char *servers = calloc(a->n_watches + 1, SERVER_LABEL_LEN);
@@ -122,5 +123,5 @@ int agent_metrics_write(const struct agent *a, FILE *f, enum metrics_format fmt)
 			return -ENOMEM;
 		snap.server = &server;
 	}
-	return metrics_write(f, &snap, fmt);
+	return metrics_render(b, &snap, fmt, c);
 }

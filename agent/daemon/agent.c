@@ -382,13 +382,14 @@ static const struct server_owner_ops server_owner_ops = {
     .logins_changed = on_server_logins_changed,
 };
 
-static int on_exporter_write(void *userdata, FILE *f, enum metrics_format fmt)
+static int on_exporter_render(void *userdata, struct metrics_buf *b, struct metrics_cache *c,
+			      enum metrics_format fmt)
 {
-	return agent_metrics_write(userdata, f, fmt);
+	return agent_metrics_render(userdata, b, c, fmt);
 }
 
 static const struct exporter_owner_ops exporter_owner_ops = {
-    .write = on_exporter_write,
+    .render = on_exporter_render,
 };
 
 static int agent_reload(struct agent *a);

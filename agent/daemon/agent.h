@@ -65,5 +65,7 @@ int agent_run(const char *config_path, bool dry_run);
 
 /* agent-status.c: what the status socket answers, as text or JSON, into f. */
 void agent_status_write(const struct agent *a, FILE *f, bool json);
-/* agent-metrics.c: the metrics exposition in fmt, into f. 0 or -errno. */
-int agent_metrics_write(const struct agent *a, FILE *f, enum metrics_format fmt);
+/* agent-metrics.c: the metrics exposition in fmt, into b, through the
+ * exporter's cache c (metrics_render). 0 or -errno. */
+int agent_metrics_render(const struct agent *a, struct metrics_buf *b, struct metrics_cache *c,
+			 enum metrics_format fmt);

@@ -35,11 +35,18 @@ struct exporter {
 	char *cert, *key, *client_ca;
 	size_t key_len;
 
+	/* The per-UPS text that did not change since the last exposition: metrics.h. */
+	struct metrics_cache *cache;
+	/* Response bodies sent, kept for the next scrapes (exporter-http.c). */
+	struct exporter_body *idle_bodies;
+	size_t n_idle_bodies;
+
 	/* the textfile */
 	bool *polled; /* per UPS, since the last write */
 	size_t n_polled, n_ups;
 	sd_event_source *textfile_timer;
-	bool textfile_failing; /* said once until it works again */
+	bool textfile_failing;		  /* said once until it works again */
+	struct metrics_buf textfile_text; /* kept, as the bodies, from one write to the next */
 };
 
 /* exporter-http.c: what libmicrohttpd calls. */
@@ -47,6 +54,8 @@ enum MHD_Result exporter_http_request(void *cls, struct MHD_Connection *conn, co
 				      const char *method, const char *version, const char *upload,
 				      size_t *upload_size, void **con_cls);
 enum MHD_Result exporter_http_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen);
+/* Frees the bodies kept; after the daemons stopped (they give theirs back). */
+void exporter_http_close(struct exporter *e);
 
 /* exporter-textfile.c */
 int exporter_textfile_open(struct exporter *e);

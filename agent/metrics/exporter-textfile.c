@@ -29,24 +29,39 @@ static char *temp_path(const char *path)
 	return tmp;
 }
 
+/* All of text to fd, however the kernel splits it. */
+static int write_all(int fd, const char *text, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, text, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		text += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
 static int textfile_write_to(struct exporter *e, const char *tmp)
 {
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-	FILE *f;
+	_cleanup_close_ int fd = -1;
 	int r;
 
+	/* Rendered first, into a buffer kept from one round to the next (no
+	 * page faults for a new one), then written at once. */
+	r = e->ops->render(e->userdata, &e->textfile_text, e->cache, METRICS_PROMETHEUS);
+	if (r < 0)
+		return r;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0)
 		return -errno;
 	/* node_exporter runs as its own user: it must read what UMask=0077 hides. */
 	(void)fchmod(fd, 0644);
-	f = fdopen(fd, "w");
-	if (!f) {
-		r = -errno;
-		close(fd);
-		return r;
-	}
-	r = e->ops->write(e->userdata, f, METRICS_PROMETHEUS);
-	if (fclose(f) != 0 && r >= 0)
+	r = write_all(fd, e->textfile_text.data, e->textfile_text.len);
+	if (r >= 0 && close(TAKE_FD(fd)) < 0)
 		r = -errno;
 	return r;
 }
@@ -137,4 +152,5 @@ void exporter_textfile_close(struct exporter *e)
 	e->textfile_timer = sd_event_source_disable_unref(e->textfile_timer);
 	free(e->polled);
 	e->polled = NULL;
+	metrics_buf_done(&e->textfile_text);
 }

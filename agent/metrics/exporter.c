@@ -242,8 +242,9 @@ int exporter_open(const struct exporter_env *env, struct exporter **ret)
 			       .ops = env->ops,
 			       .userdata = env->userdata};
 	*ret = e;
+	e->cache = metrics_cache_new();
 	e->listeners = calloc(m->n_listen ? m->n_listen : 1, sizeof(*e->listeners));
-	if (!e->listeners)
+	if (!e->listeners || !e->cache)
 		return log_error_errno(-ENOMEM, "metrics: out of memory");
 	r = exporter_load_tls(e);
 	for (size_t i = 0; r >= 0 && i < m->n_listen; i++) {
@@ -260,7 +261,9 @@ struct exporter *exporter_free(struct exporter *e)
 	for (size_t i = 0; i < e->n_listeners; i++)
 		listener_close(&e->listeners[i]);
 	free(e->listeners);
+	exporter_http_close(e);
 	exporter_textfile_close(e);
+	metrics_cache_free(e->cache);
 	free(e->cert);
 	if (e->key)
 		explicit_wipe(e->key, e->key_len);

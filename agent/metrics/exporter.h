@@ -19,8 +19,10 @@ struct exporter;
 
 /* The owner's side. Each gets the env's userdata. */
 struct exporter_owner_ops {
-	/* The exposition, now, in fmt, into f. 0 or -errno. */
-	int (*write)(void *userdata, FILE *f, enum metrics_format fmt);
+	/* The exposition, now, in fmt, into b (metrics_render with the
+	 * exporter's cache c). 0 or -errno. */
+	int (*render)(void *userdata, struct metrics_buf *b, struct metrics_cache *c,
+		      enum metrics_format fmt);
 };
 
 /* What the exporter is given; the owner keeps it alive as long as the exporter. */

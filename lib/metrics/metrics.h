@@ -72,7 +72,32 @@ struct metrics_snapshot {
 	const struct metrics_server *server; /* NULL without a serve section */
 };
 
-/* Writes the whole exposition of s to f in fmt. 0, or -EIO when f failed. */
+/* A growable text buffer. Kept from one exposition to the next, its pages
+ * stay mapped: a fresh 300 KiB buffer per scrape cost more in page faults
+ * than the formatting (bench/metrics). */
+struct metrics_buf {
+	char *data;
+	size_t len, size;
+	bool failed; /* out of memory: the text is incomplete */
+};
+
+void metrics_buf_done(struct metrics_buf *b);
+
+/* Each UPS's sample lines as last written, each kept with the value it was
+ * written from and reused while that value is the same: a scrape formats
+ * again only what changed since the last one, and the time-dependent samples
+ * (reading age, on-battery seconds, timers). One serves both formats. */
+struct metrics_cache;
+
+struct metrics_cache *metrics_cache_new(void);
+struct metrics_cache *metrics_cache_free(struct metrics_cache *c);
+
+/* Replaces b's text with the exposition of s in fmt; c is NULL or kept
+ * between calls (s->ups[i] is c's UPS i while its name and server are).
+ * 0, or -ENOMEM with b's text incomplete. */
+int metrics_render(struct metrics_buf *b, const struct metrics_snapshot *s, enum metrics_format fmt,
+		   struct metrics_cache *c);
+/* The same, without a cache, to f. 0, -ENOMEM, or -EIO when f failed. */
 int metrics_write(FILE *f, const struct metrics_snapshot *s, enum metrics_format fmt);
 
 /* The format a scraper's Accept header asks for: OpenMetrics when it names

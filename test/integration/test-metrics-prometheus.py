@@ -10,6 +10,7 @@
 - promtool check metrics accepts every exposition (each state, both daemons);
 - Debian's node_exporter, with the textfile directory, serves the file's metrics;
 - TLS without a client certificate, or with one from another CA: 403;
+- a scraper keeps its connection from one scrape to the next (keep-alive);
 - hostile scrapers (slow, huge headers, wrong methods, other paths, many
   connections from another address) cost only themselves: a well-behaved
   scraper keeps getting its answers within a bound, and the UPS's readings
@@ -279,6 +280,36 @@ def tls_needs_the_client_certificate():
     except (OSError, http.client.HTTPException):
         status = None
     assert status != 200
+
+
+@case
+def a_scraper_keeps_its_connection():
+    """Scrapes over one connection, as Prometheus keeps it: libmicrohttpd
+    answered Connection: close when the response was queued with the
+    headers; a request with a body still gets its answer and the close."""
+    conn = http.client.HTTPConnection('127.0.0.1', PLAIN_PORT, timeout=5)
+    try:
+        socks, bodies = [], []
+        for method, accept in (('GET', None), ('GET', OPENMETRICS), ('HEAD', None),
+                               ('GET', None)):
+            conn.request(method, '/metrics', headers={'Accept': accept} if accept else {})
+            r = conn.getresponse()
+            body = r.read().decode()
+            assert r.status == 200 and r.getheader('Connection') != 'close', r.getheaders()
+            socks.append(conn.sock)
+            bodies.append(body)
+        assert all(s is socks[0] and s is not None for s in socks), 'a new connection'
+        assert bodies[1].endswith('# EOF\n') and '# EOF' not in bodies[0] + bodies[3]
+        assert bodies[2] == ''
+        promtool_check(bodies[3], 'the fourth scrape of a kept connection')
+        conn.request('GET', '/metrics', body=b'x' * 10)
+        r = conn.getresponse()
+        assert r.status == 200 and r.getheader('Connection') == 'close', r.getheaders()
+        r.read()
+    finally:
+        conn.close()
+    say('four scrapes over one connection (text, OpenMetrics, HEAD, text); '
+        'a GET with a body answered and closed')
 
 
 def raw(port, data, source='127.0.0.2', timeout=5):
