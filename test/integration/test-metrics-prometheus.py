@@ -153,6 +153,15 @@ def prom_query(q):
             for s in data['data']['result']}
 
 
+def targets_health():
+    """What Prometheus says of each target: health and its last error."""
+    url = f'http://127.0.0.1:{PROM_PORT}/api/v1/targets'
+    with urllib.request.urlopen(url, timeout=5) as r:
+        data = json.load(r)
+    return '; '.join(f"{t['labels'].get('job')}: {t['health']} {t.get('lastError', '')!r}"
+                     for t in data['data']['activeTargets'])
+
+
 def prom_value(q):
     """The one value of query q, or None."""
     try:
@@ -213,8 +222,12 @@ def prometheus_sees_the_power_failure():
         for job in ('plain', 'tls'):
             query = q.replace('} ==', f',job="{job}"}} ==') if '{' in q else \
                 q.replace(' ==', f'{{job="{job}"}} ==')
-            nutfix.wait_for(lambda: check_expositions() or prom_value(query) is not None,
-                            30 * SLOW, f'Prometheus: {query}')
+            try:
+                nutfix.wait_for(lambda: check_expositions() or prom_value(query) is not None,
+                                30 * SLOW, f'Prometheus: {query}')
+            except nutfix.FixtureError:
+                say('targets: ' + targets_health())
+                raise
             say(f'{time.monotonic() - T0:5.1f} s  {job:5}  {what:22} {query}')
     # What Prometheus stored went from 0 to 1: it saw the change, not only the end.
     for job in ('plain', 'tls'):
