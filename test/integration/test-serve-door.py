@@ -399,9 +399,20 @@ def _rss_kib(pid):
         return next(int(line.split()[1]) for line in f if line.startswith('VmRSS:'))
 
 
+def asan_build():
+    with open(UPSAGENT, 'rb') as f:
+        return b'__asan_init' in f.read()
+
+
 @case
 def three_hundred_reloads_give_their_memory_back():
-    with Server('reloads') as s:
+    """RSS in the normal build. Under AddressSanitizer RSS says nothing (its
+    allocator grew ~375 KiB a reload with nothing leaked, quarantine off or
+    not): there LeakSanitizer, at the daemon's exit, says whether any memory
+    of the 300 reloads was lost."""
+    asan = asan_build()
+    env = dict(os.environ, ASAN_OPTIONS='detect_leaks=1') if asan else None
+    with Server('reloads', env=env) as s:
         s.wait_listening()
         pid = s.pid()
         with Nut(s.tls_port, 'tls') as kept:
@@ -419,9 +430,12 @@ def three_hundred_reloads_give_their_memory_back():
             rss = _rss_kib(pid)
             assert kept.cmd('GET VAR ups1 ups.status').startswith('VAR ups1')
         say(f'300 reloads in {time.monotonic() - start:.1f} s with a session open: RSS '
-            f'{rss0} -> {rss} KiB')
-        assert rss - rss0 < 1024, (rss0, rss)
-
+            f'{rss0} -> {rss} KiB{" (AddressSanitizer)" if asan else ""}')
+        if asan:
+            s.stop()
+            assert 'LeakSanitizer' not in s.agent.text(), s.agent.text()[-3000:]
+        else:
+            assert rss - rss0 < 1024, (rss0, rss)
 
 if __name__ == '__main__':
     raise SystemExit(main())
