@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The daemon's life: set up, watch, decide, act, reload, stop. */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <systemd/sd-daemon.h>
+#include <unistd.h>
 
 #include "agent.h"
 #include "control.h"
@@ -463,14 +465,67 @@ static struct server_env agent_server_env(struct agent *a)
 	    .event = a->event, .config = a->config, .ops = &server_owner_ops, .userdata = a};
 }
 
+/* What systemd passed (upsagent.socket, upsagent-metrics.socket), by name:
+ * "metrics" for the exporter, the rest for the server. */
+static int agent_take_sockets(struct agent *a)
+{
+	char **names = NULL;
+	int n = sd_listen_fds_with_names(true, &names), r = 0;
+
+	if (n < 0)
+		return log_error_errno(n, "sockets from systemd: %s", strerror(-n));
+	a->serve_sockets = calloc(n ? (size_t)n : 1, sizeof(*a->serve_sockets));
+	a->metrics_fds = calloc(n ? (size_t)n : 1, sizeof(*a->metrics_fds));
+	if (!a->serve_sockets || !a->metrics_fds)
+		r = log_error_errno(-ENOMEM, "out of memory");
+	for (int i = 0; i < n; i++) {
+		int fd = SD_LISTEN_FDS_START + i;
+		char *name = names ? names[i] : NULL;
+
+		if (r >= 0 && name && strcmp(name, "metrics") == 0) {
+			a->metrics_fds[a->n_metrics_fds++] = fd;
+			free(name);
+		} else if (r >= 0)
+			a->serve_sockets[a->n_serve_sockets++] = (struct serve_socket){fd, name};
+		else
+			free(name);
+	}
+	free(names);
+	return r;
+}
+
+static void agent_sockets_free(struct agent *a)
+{
+	for (size_t i = 0; i < a->n_serve_sockets; i++)
+		free((char *)a->serve_sockets[i].name);
+	free(a->serve_sockets);
+	for (size_t i = 0; i < a->n_metrics_fds; i++)
+		close(a->metrics_fds[i]);
+	free(a->metrics_fds);
+}
+
 /* The exporter follows the configuration: closed, then opened again (its
- * listeners, its textfile round over the new UPSes). */
+ * listeners, its textfile round over the new UPSes). It gets copies of
+ * systemd's metrics sockets, which it closes with its listeners. */
 static int agent_exporter_open(struct agent *a)
 {
-	struct exporter_env env = {
-	    .event = a->event, .config = a->config, .ops = &exporter_owner_ops, .userdata = a};
+	int fds[16];
+	struct exporter_env env = {.event = a->event,
+				   .config = a->config,
+				   .ops = &exporter_owner_ops,
+				   .userdata = a,
+				   .fds = fds};
 
 	a->exporter = exporter_free(a->exporter);
+	for (size_t i = 0; i < a->n_metrics_fds && env.n_fds < ELEMENTSOF(fds); i++) {
+		int fd = fcntl(a->metrics_fds[i], F_DUPFD_CLOEXEC, 3);
+
+		if (fd < 0)
+			log_warning("metrics: cannot use socket %d from systemd: %s",
+				    a->metrics_fds[i], strerror(errno));
+		else
+			fds[env.n_fds++] = fd;
+	}
 	return exporter_open(&env, &a->exporter);
 }
 
@@ -693,7 +748,12 @@ static int agent_start(struct agent *a)
 	r = control_open(a->event, a->config->status_socket, &control_ops, a, &a->control);
 	if (r < 0)
 		return r;
+	r = agent_take_sockets(a);
+	if (r < 0)
+		return r;
 	env = agent_server_env(a);
+	env.sockets = a->serve_sockets; /* the server takes them: only at start */
+	env.n_sockets = a->n_serve_sockets;
 	r = server_open(&env, &a->server);
 	if (r >= 0)
 		r = agent_exporter_open(a);
@@ -719,6 +779,7 @@ static void agent_stop(struct agent *a)
 	gate_free_all(a->gates);
 	a->deadline_timer = sd_event_source_disable_unref(a->deadline_timer);
 	a->hooks = hooks_free(a->hooks);
+	agent_sockets_free(a);
 	config_free(a->config);
 	a->event = sd_event_unref(a->event);
 }

@@ -19,6 +19,7 @@
 #include "hooks.h"
 #include "host.h"
 #include "notify.h"
+#include "serve.h"
 #include "watch.h"
 
 struct control;
@@ -44,6 +45,13 @@ struct agent {
 	bool power_off_requested;
 
 	struct server *server;	   /* NULL without a serve section: serve.h */
+	/* Sockets systemd passed: the server's, taken at start, and the
+	 * exporter's (FileDescriptorName=metrics), kept so that the exporter,
+	 * opened again at each reload, gets a copy each time. */
+	struct serve_socket *serve_sockets;
+	size_t n_serve_sockets;
+	int *metrics_fds;
+	size_t n_metrics_fds;
 	struct control *control;   /* the status socket (not changed by a reload): control.h */
 	struct exporter *exporter; /* NULL without a metrics section: exporter.h */
 

@@ -12,7 +12,9 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #include "exporter-internal.h"
@@ -178,25 +180,19 @@ static struct MHD_Daemon *listener_start(struct exporter_listener *l, int fd)
 				m->cert_file ? tls : tls + 4, MHD_OPTION_END);
 }
 
-static int listener_open(struct exporter *e, const struct config_listen *cl,
-			 struct exporter_listener *l)
+/* Serves fd (now the listener's: libmicrohttpd closes it); l->name is set. */
+static int listener_serve(struct exporter *e, int fd, struct exporter_listener *l)
 {
 	const union MHD_DaemonInfo *info;
-	int fd, r;
+	int r;
 
 	l->e = e;
-	snprintf(l->name, sizeof(l->name), strchr(cl->address, ':') ? "[%s]:%u" : "%s:%u",
-		 cl->address, cl->port);
-	fd = listen_socket(cl);
-	if (fd < 0)
-		return log_error_errno(fd, "metrics: cannot listen on %s: %s", l->name,
-				       strerror(-fd));
 	l->mhd = listener_start(l, fd);
 	if (!l->mhd) {
 		close(fd);
 		return log_error_errno(
 		    -EINVAL, "metrics: %s: libmicrohttpd refused to start%s", l->name,
-		    cl->mode == CONFIG_LISTEN_TLS ? " (is the certificate and key PEM?)" : "");
+		    e->cfg->cert_file ? " (is the certificate and key PEM?)" : "");
 	}
 	info = MHD_get_daemon_info(l->mhd, MHD_DAEMON_INFO_EPOLL_FD);
 	r = sd_event_add_io(e->event, &l->io, info->epoll_fd, EPOLLIN, on_listener_io, l);
@@ -207,10 +203,53 @@ static int listener_open(struct exporter *e, const struct config_listen *cl,
 		return log_error_errno(r, "metrics: %s: %s", l->name, strerror(-r));
 	listener_arm(l);
 	log_info("metrics: listening on %s (%s)", l->name,
-		 cl->mode == CONFIG_LISTEN_TLS
-		     ? (e->client_ca ? "HTTPS, client certificates" : "HTTPS")
-		     : "HTTP");
+		 e->cfg->cert_file ? (e->client_ca ? "HTTPS, client certificates" : "HTTPS")
+				   : "HTTP");
 	return 0;
+}
+
+static int listener_open(struct exporter *e, const struct config_listen *cl,
+			 struct exporter_listener *l)
+{
+	int fd;
+
+	snprintf(l->name, sizeof(l->name), strchr(cl->address, ':') ? "[%s]:%u" : "%s:%u",
+		 cl->address, cl->port);
+	fd = listen_socket(cl);
+	if (fd < 0)
+		return log_error_errno(fd, "metrics: cannot listen on %s: %s", l->name,
+				       strerror(-fd));
+	return listener_serve(e, fd, l);
+}
+
+/* A socket from systemd: its address for the name; it speaks what the
+ * section says (HTTPS with cert-file), and allow still decides who gets in. */
+static int listener_activated(struct exporter *e, int fd, struct exporter_listener *l)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	char addr[INET6_ADDRSTRLEN] = "?";
+	unsigned port = 0;
+
+	if (sd_is_socket(fd, AF_UNSPEC, SOCK_STREAM, 1) <= 0 ||
+	    getsockname(fd, (struct sockaddr *)&ss, &len) < 0) {
+		close(fd);
+		return log_error_errno(-EINVAL,
+				       "metrics: socket %d from systemd is not a "
+				       "listening stream socket",
+				       fd);
+	}
+	if (ss.ss_family == AF_INET6) {
+		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, addr, sizeof(addr));
+		port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	} else if (ss.ss_family == AF_INET) {
+		inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, addr, sizeof(addr));
+		port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	}
+	snprintf(l->name, sizeof(l->name), ss.ss_family == AF_INET6 ? "[%s]:%u" : "%s:%u", addr,
+		 port);
+	(void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	return listener_serve(e, fd, l);
 }
 
 static void listener_close(struct exporter_listener *l)
@@ -224,6 +263,34 @@ static void listener_close(struct exporter_listener *l)
 
 /* ---- life cycle ------------------------------------------------------------- */
 
+static void fds_close(const int *fds, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		close(fds[i]);
+}
+
+/* The sockets from systemd instead of listen's addresses. */
+static int exporter_open_activated(struct exporter *e, const struct exporter_env *env)
+{
+	struct exporter_listener *l = calloc(env->n_fds, sizeof(*l));
+	int r = 0;
+
+	if (!l) {
+		fds_close(env->fds, env->n_fds);
+		return log_error_errno(-ENOMEM, "metrics: out of memory");
+	}
+	free(e->listeners);
+	e->listeners = l;
+	for (size_t i = 0; i < env->n_fds; i++) {
+		if (r >= 0) {
+			r = listener_activated(e, env->fds[i], &e->listeners[i]);
+			e->n_listeners = i + 1;
+		} else
+			close(env->fds[i]);
+	}
+	return r < 0 ? r : exporter_textfile_open(e);
+}
+
 int exporter_open(const struct exporter_env *env, struct exporter **ret)
 {
 	const struct config_metrics *m = env->config->metrics;
@@ -231,11 +298,20 @@ int exporter_open(const struct exporter_env *env, struct exporter **ret)
 	int r;
 
 	*ret = NULL;
-	if (!m)
+	if (!m) {
+		if (env->n_fds > 0)
+			log_warning("systemd passed %zu metrics socket(s) but upsagent.conf has no "
+				    "metrics section: closing them (systemctl disable --now "
+				    "upsagent-metrics.socket)",
+				    env->n_fds);
+		fds_close(env->fds, env->n_fds);
 		return 0;
+	}
 	e = calloc(1, sizeof(*e));
-	if (!e)
+	if (!e) {
+		fds_close(env->fds, env->n_fds);
 		return log_error_errno(-ENOMEM, "metrics: out of memory");
+	}
 	*e = (struct exporter){.event = env->event,
 			       .config = env->config,
 			       .cfg = m,
@@ -244,9 +320,14 @@ int exporter_open(const struct exporter_env *env, struct exporter **ret)
 	*ret = e;
 	e->cache = metrics_cache_new();
 	e->listeners = calloc(m->n_listen ? m->n_listen : 1, sizeof(*e->listeners));
-	if (!e->listeners || !e->cache)
-		return log_error_errno(-ENOMEM, "metrics: out of memory");
-	r = exporter_load_tls(e);
+	r = e->listeners && e->cache ? exporter_load_tls(e)
+				     : log_error_errno(-ENOMEM, "metrics: out of memory");
+	if (r < 0) {
+		fds_close(env->fds, env->n_fds); /* ours, whatever happens */
+		return r;
+	}
+	if (env->n_fds > 0)
+		return exporter_open_activated(e, env);
 	for (size_t i = 0; r >= 0 && i < m->n_listen; i++) {
 		r = listener_open(e, &m->listen[i], &e->listeners[i]);
 		e->n_listeners = i + 1;

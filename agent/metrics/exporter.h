@@ -31,6 +31,11 @@ struct exporter_env {
 	const struct config *config; /* its metrics section; poll-interval, the UPS count */
 	const struct exporter_owner_ops *ops;
 	void *userdata;
+	/* Listening sockets systemd passed (upsagent-metrics.socket): served
+	 * instead of binding listen's addresses. The exporter owns and closes
+	 * them, also when it fails or has no metrics section. */
+	const int *fds;
+	size_t n_fds;
 };
 
 /*

@@ -139,9 +139,9 @@ int serve_door_open(struct server *srv);
 void serve_door_close(struct server *srv);
 
 /* serve-listen.c */
-int serve_listen_open(struct server *srv);
+int serve_listen_open(struct server *srv, const struct serve_socket *sockets, size_t n);
 void serve_listen_close(struct server *srv);
-void serve_listen_refuse_unused(void);
+void serve_listen_refuse_unused(const struct serve_socket *sockets, size_t n);
 
 /* serve.c, for serve-client.c */
 extern const struct serve_ops serve_ops;

@@ -270,10 +270,10 @@ static int activated_mode(const struct config_serve *cfg, int fd, const char *na
 	return 0;
 }
 
-static int listeners_from_systemd(struct server *srv, int n, char **names)
+static int listeners_from_systemd(struct server *srv, const struct serve_socket *sockets, size_t n)
 {
-	for (int i = 0; i < n; i++) {
-		int fd = SD_LISTEN_FDS_START + i, r;
+	for (size_t i = 0; i < n; i++) {
+		int fd = sockets[i].fd, r;
 		enum config_listen_mode mode;
 
 		if (sd_is_socket(fd, AF_UNSPEC, SOCK_STREAM, 1) <= 0) {
@@ -281,7 +281,7 @@ static int listeners_from_systemd(struct server *srv, int n, char **names)
 				  fd);
 			return -EINVAL;
 		}
-		r = activated_mode(srv->cfg, fd, names ? names[i] : NULL, &mode);
+		r = activated_mode(srv->cfg, fd, sockets[i].name, &mode);
 		if (r == -EPERM) {
 			log_error("serve: socket %d from systemd would speak plaintext on a "
 				  "non-loopback address without an allow list: refused",
@@ -352,22 +352,15 @@ static int listener_bind(struct server *srv, const struct config_listen *li)
 	return listener_add(srv, fd, true, li->mode);
 }
 
-int serve_listen_open(struct server *srv)
+int serve_listen_open(struct server *srv, const struct serve_socket *sockets, size_t n)
 {
-	char **names = NULL;
-	int n, r = 0;
+	int r = 0;
 
-	n = sd_listen_fds_with_names(true, &names);
-	if (n < 0)
-		return log_error_errno(n, "serve: sockets from systemd: %s", strerror(-n));
 	if (n > 0)
-		r = listeners_from_systemd(srv, n, names);
+		r = listeners_from_systemd(srv, sockets, n);
 	else
 		for (size_t i = 0; i < srv->cfg->n_listen && r >= 0; i++)
 			r = listener_bind(srv, &srv->cfg->listen[i]);
-	for (int i = 0; names && i < n; i++)
-		free(names[i]);
-	free(names);
 	if (r >= 0)
 		r = listeners_watch(srv);
 	return r;
@@ -390,15 +383,13 @@ void serve_listen_close(struct server *srv)
 
 /* Sockets systemd passed to a daemon that serves nothing: said and closed,
  * so that a socket unit left enabled is not silently a black hole. */
-void serve_listen_refuse_unused(void)
+void serve_listen_refuse_unused(const struct serve_socket *sockets, size_t n)
 {
-	int n = sd_listen_fds(true);
-
-	if (n <= 0)
+	if (n == 0)
 		return;
-	log_warning("systemd passed %d listening socket(s) but upsagent.conf has no serve "
+	log_warning("systemd passed %zu listening socket(s) but upsagent.conf has no serve "
 		    "section: closing them (systemctl disable --now upsagent.socket)",
 		    n);
-	for (int i = 0; i < n; i++)
-		close(SD_LISTEN_FDS_START + i);
+	for (size_t i = 0; i < n; i++)
+		close(sockets[i].fd);
 }

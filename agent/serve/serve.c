@@ -314,7 +314,7 @@ int server_open(const struct server_env *env, struct server **ret)
 
 	*ret = NULL;
 	if (!env->config->serve) {
-		serve_listen_refuse_unused();
+		serve_listen_refuse_unused(env->sockets, env->n_sockets);
 		return 0;
 	}
 	srv = calloc(1, sizeof(*srv));
@@ -326,7 +326,7 @@ int server_open(const struct server_env *env, struct server **ret)
 	if (r >= 0)
 		r = serve_door_open(srv);
 	if (r >= 0)
-		r = serve_listen_open(srv);
+		r = serve_listen_open(srv, env->sockets, env->n_sockets);
 	if (r >= 0)
 		r = server_check_fds(srv);
 	if (r >= 0 && server_needs_tls(srv->cfg, srv->socket_activated))

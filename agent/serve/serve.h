@@ -29,12 +29,23 @@ struct server_owner_ops {
 	void (*logins_changed)(void *userdata);
 };
 
+/* A listening socket systemd passed (upsagent.socket), with its FileDescriptorName. */
+struct serve_socket {
+	int fd;
+	const char *name; /* NULL when unnamed */
+};
+
 /* What the server is given; the owner keeps it alive as long as the server. */
 struct server_env {
 	sd_event *event;
 	const struct config *config; /* its serve section says what is served */
 	const struct server_owner_ops *ops;
 	void *userdata;
+	/* At start, the sockets systemd passed for the server (none at a
+	 * reload): server_open() takes them all, serving on them or closing
+	 * them when there is no serve section. */
+	const struct serve_socket *sockets;
+	size_t n_sockets;
 };
 
 /*

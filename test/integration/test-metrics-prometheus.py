@@ -325,6 +325,35 @@ def a_scraper_keeps_its_connection():
         'a GET with a body answered and closed')
 
 
+@case
+def the_port_can_come_from_a_socket_unit():
+    """upsagent-metrics.socket: systemd binds the port and passes it named
+    "metrics"; the daemon serves it instead of binding listen's address.
+    systemd-socket-activate passes it as systemd does (and starts the daemon
+    at the first connection, as a socket unit would)."""
+    port, unused = [p for p in ports(6) if p not in (PLAIN_PORT, TLS_PORT, PROM_PORT,
+                                                       NODE_PORT)][:2]
+    conf = write(os.path.join(D, 'activated.conf'), f'''
+poll-interval = 0.5
+powerdown-flag = ""
+status-socket = "{D}/activated.sock"
+ups ups1 {{ driver = "sim" }}
+metrics {{ listen = {{"127.0.0.1:{unused}"}} }}
+''')
+    with Agent(conf, ('--dry-run',), prefix=('systemd-socket-activate', '-l',
+                                             f'127.0.0.1:{port}', '--fdname=metrics')) as a:
+        def bound():
+            with socket.socket() as s:
+                return s.connect_ex(('127.0.0.1', port)) == 0
+        nutfix.wait_for(bound, 10 * SLOW, 'systemd-socket-activate listening')
+        status, _, body = get(port, timeout=20)
+        assert status == 200 and 'upsagent_build_info' in body, (status, body[:200])
+        a.wait_log(rf'metrics: listening on 127\.0\.0\.1:{port} \(HTTP\)', 10)
+        assert not a.matching(rf':{unused}'), a.text()
+        with socket.socket() as s:
+            assert s.connect_ex(('127.0.0.1', unused)) != 0  # listen's address: not bound
+
+
 def raw(port, data, source='127.0.0.2', timeout=5):
     """Sends data from source; returns what came back before the close."""
     with socket.create_connection(('127.0.0.1', port), timeout=timeout,
