@@ -31,53 +31,12 @@ static const char *const mode_names[_CONFIG_LISTEN_MAX] = {
     [CONFIG_LISTEN_PLAIN] = "plaintext",
 };
 
-static bool net_contains(const struct config_net *n, const struct sockaddr_storage *ss)
-{
-	const uint8_t *addr;
-	uint8_t mapped[16];
-	int family = ss->ss_family;
-	unsigned bits = n->prefix;
-
-	if (family == AF_INET6) {
-		const struct in6_addr *a6 = &((const struct sockaddr_in6 *)ss)->sin6_addr;
-
-		addr = a6->s6_addr;
-		if (IN6_IS_ADDR_V4MAPPED(a6) && n->family == AF_INET) {
-			memcpy(mapped, &a6->s6_addr[12], 4);
-			addr = mapped;
-			family = AF_INET;
-		}
-	} else if (family == AF_INET)
-		addr = (const uint8_t *)&((const struct sockaddr_in *)ss)->sin_addr;
-	else
-		return false;
-	if (family != n->family)
-		return false;
-	for (unsigned i = 0; bits > 0; i++, bits = bits > 8 ? bits - 8 : 0) {
-		uint8_t mask = bits >= 8 ? 0xff : (uint8_t)(0xff << (8 - bits));
-
-		if ((addr[i] & mask) != (n->addr[i] & mask))
-			return false;
-	}
-	return true;
-}
-
-static bool peer_allowed(const struct config_serve *cfg, const struct sockaddr_storage *ss)
-{
-	if (cfg->n_allow == 0)
-		return true;
-	for (size_t i = 0; i < cfg->n_allow; i++)
-		if (net_contains(&cfg->allow[i], ss))
-			return true;
-	return false;
-}
-
 static void listener_accept_one(struct serve_listener *l, int fd, struct sockaddr_storage *peer)
 {
 	struct server *srv = l->srv;
 	struct serve_addr key;
 
-	if (!peer_allowed(srv->cfg, peer)) {
+	if (!config_allows(srv->cfg->allow, srv->cfg->n_allow, (const struct sockaddr *)peer)) {
 		char host[INET6_ADDRSTRLEN] = "?";
 
 		(void)getnameinfo((struct sockaddr *)peer, sizeof(*peer), host, sizeof(host), NULL,

@@ -205,14 +205,7 @@ struct upsd_import *upsd_import_free(struct upsd_import *r)
 	free(r->local);
 	free(r->serve_text);
 	upsmon_notes_free(r->notes, r->n_notes);
-	for (size_t i = 0; i < r->n_passwords; i++) {
-		if (r->passwords[i].password)
-			explicit_wipe(r->passwords[i].password, strlen(r->passwords[i].password));
-		free(r->passwords[i].password);
-		free(r->passwords[i].section);
-		free(r->passwords[i].path);
-	}
-	free(r->passwords);
+	upsmon_passwords_free(r->passwords, r->n_passwords);
 	for (size_t i = 0; r->plaintext_users && r->plaintext_users[i]; i++)
 		free(r->plaintext_users[i]);
 	free(r->plaintext_users);

@@ -241,3 +241,15 @@ const struct upsmonconf_line *upsmonconf_find_line(const struct upsmonconf *c, u
 			return &c->lines[i];
 	return NULL;
 }
+
+void upsmon_passwords_free(struct upsmon_password *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (p[i].password)
+			explicit_wipe(p[i].password, strlen(p[i].password));
+		free(p[i].password);
+		free(p[i].section);
+		free(p[i].path);
+	}
+	free(p);
+}

@@ -52,6 +52,16 @@ const struct upsmonconf_line *upsmonconf_find(const struct upsmonconf *c, const 
 /* The directive that starts on line (1-based), or NULL. */
 const struct upsmonconf_line *upsmonconf_find_line(const struct upsmonconf *c, unsigned line);
 
+/* A password an import takes, for its own 0600 file. */
+struct upsmon_password {
+	char *section; /* the ups section it belongs to */
+	char *path;    /* password_dir/SECTION.pw */
+	char *password;
+	unsigned line; /* of the MONITOR line */
+};
+/* Wipes each password and frees the list. */
+void upsmon_passwords_free(struct upsmon_password *p, size_t n);
+
 /* Appends a note ("file:line: text") to a list; -ENOMEM. */
 int upsmon_note_add(struct upsmon_note **notes, size_t *n, const char *file, unsigned line,
 		    const char *fmt, ...) __attribute__((format(printf, 5, 6)));

@@ -788,14 +788,7 @@ struct upsmon_import *upsmon_import_free(struct upsmon_import *r)
 	free(r->text);
 	upsmon_notes_free(r->notes, r->n_notes);
 	free(r->script_path);
-	for (size_t i = 0; i < r->n_passwords; i++) {
-		if (r->passwords[i].password)
-			explicit_wipe(r->passwords[i].password, strlen(r->passwords[i].password));
-		free(r->passwords[i].password);
-		free(r->passwords[i].section);
-		free(r->passwords[i].path);
-	}
-	free(r->passwords);
+	upsmon_passwords_free(r->passwords, r->n_passwords);
 	um_servers_free(r);
 	free(r);
 	return NULL;

@@ -80,12 +80,6 @@ struct upsmon_import_in {
 	size_t n_local;
 };
 
-struct upsmon_password {
-	char *section; /* the ups section it belongs to */
-	char *path;    /* password_dir/SECTION.pw */
-	char *password;
-	unsigned line; /* of the MONITOR line */
-};
 
 struct upsmon_import {
 	char *text; /* the upsagent.conf */
