@@ -44,7 +44,7 @@ struct agent {
 	struct notify notify; /* what notify_event() is given: notify.h */
 	bool power_off_requested;
 
-	struct server *server;	   /* NULL without a serve section: serve.h */
+	struct server *server; /* NULL without a serve section: serve.h */
 	/* Sockets systemd passed: the server's, taken at start, and the
 	 * exporter's (FileDescriptorName=metrics), kept so that the exporter,
 	 * opened again at each reload, gets a copy each time. */
@@ -70,6 +70,13 @@ struct agent {
 
 /* Runs the daemon until SIGTERM; the exit status (EXIT_CONFIG, 1, 0). */
 int agent_run(const char *config_path, bool dry_run);
+
+/* agent-system.c, at start: systemd's sockets into serve_sockets and
+ * metrics_fds (0 or -errno, logged), freed (and closed) by
+ * agent_sockets_free(); RLIMIT_NOFILE raised to its hard limit. */
+int agent_take_sockets(struct agent *a);
+void agent_sockets_free(struct agent *a);
+void agent_raise_fd_limit(void);
 
 /* agent-status.c: what the status socket answers, as text or JSON, into f. */
 void agent_status_write(const struct agent *a, FILE *f, bool json);
