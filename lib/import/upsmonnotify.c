@@ -66,8 +66,8 @@ static const char *const stock[UM_EVENTS] = {
     "Shutdown initiated; primary system is waiting for secondaries to log out or time out",
     "upsmon parent process died - shutdown impossible",
     "OS is entering sleep/suspend/hibernate mode",
-    "OS just finished sleep/suspend/hibernate mode, de-activating obsolete UPS readings to "
-    "avoid an unfortunate shutdown",
+    ("OS just finished sleep/suspend/hibernate mode, de-activating obsolete UPS readings to "
+     "avoid an unfortunate shutdown"),
     "Unexpected clock change by %s, treating as wake up from sleep",
 };
 
