@@ -2,6 +2,7 @@
 /* The file side of the imports (import-files.h). */
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "import-files.h"
 #include "import-probe.h"
 #include "log.h"
@@ -16,6 +18,54 @@
 
 /* The daemon's user (etc/upsagent.sysusers), given its password files. */
 #define DAEMON_USER "upsagent"
+
+int import_args_parse(int argc, char **argv, const char *help, const char *what,
+		      struct import_args *a, const char **arg)
+{
+	static const struct option options[] = {
+	    {"output", required_argument, NULL, 'o'},
+	    {"force", no_argument, NULL, 'f'},
+	    {"password-dir", required_argument, NULL, 'p'},
+	    {"upssched", required_argument, NULL, 's'},
+	    {"ca-file", required_argument, NULL, 'C'},
+	    {"offline", no_argument, NULL, 'O'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	bool upssched = a->upssched != NULL;
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, "o:fh", options, NULL)) >= 0) {
+		if (opt == 'o')
+			a->output = optarg;
+		else if (opt == 'f')
+			a->force = true;
+		else if (opt == 'p')
+			a->password_dir = optarg;
+		else if (opt == 's' && upssched)
+			a->upssched = optarg;
+		else if (opt == 'C')
+			a->ca_file = optarg;
+		else if (opt == 'O')
+			a->offline = true;
+		else if (opt == 'h')
+			return fputs(help, stdout), 1;
+		else
+			return cli_usage_error("see 'upsagent %s --help'", argv[0]);
+	}
+	if (argc - optind > 1)
+		return cli_usage_error("%s takes one %s", argv[0], what);
+	if (optind < argc)
+		*arg = argv[optind];
+	if (a->password_dir[0] != '/')
+		return cli_usage_error("--password-dir must be an absolute path");
+	if (a->ca_file && a->ca_file[0] != '/')
+		return cli_usage_error("--ca-file must be an absolute path: the configuration "
+				       "names it");
+	if (a->ca_file && a->offline)
+		return cli_usage_error("--ca-file is for the probes, which --offline skips");
+	return 0;
+}
 
 /* A whole text file of at most UPSMONCONF_TEXT_MAX bytes; -errno. */
 int import_text_read(const char *path, char **ret, size_t *len)

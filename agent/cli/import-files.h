@@ -19,6 +19,16 @@ struct import_args {
 	bool force, offline;
 };
 
+/*
+ * The command line both imports share: -o, --force, --password-dir,
+ * --ca-file, --offline, --help (and import-upsmon's --upssched, kept in
+ * a->upssched only when a->upssched is set beforehand), and one optional
+ * argument (what: "file", "directory") into *arg. a and *arg hold the
+ * defaults. 0, 1 (help printed) or CLI_EXIT_USAGE (said).
+ */
+int import_args_parse(int argc, char **argv, const char *help, const char *what,
+		      struct import_args *a, const char **arg);
+
 /* A whole text file of at most UPSMONCONF_TEXT_MAX bytes into *ret (freed
  * by the caller); -errno. */
 int import_text_read(const char *path, char **ret, size_t *len);

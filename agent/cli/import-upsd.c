@@ -43,44 +43,9 @@ struct upsd_paths {
 
 static int upsd_parse(int argc, char **argv, struct import_args *a, const char **dir)
 {
-	static const struct option options[] = {
-	    {"output", required_argument, NULL, 'o'},
-	    {"force", no_argument, NULL, 'f'},
-	    {"password-dir", required_argument, NULL, 'p'},
-	    {"ca-file", required_argument, NULL, 'C'},
-	    {"offline", no_argument, NULL, 'O'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
-	int opt;
-
 	*a = (struct import_args){.password_dir = PASSWORD_DIR_DEFAULT};
 	*dir = NUT_CONFDIR_DEFAULT;
-	while ((opt = getopt_long(argc, argv, "o:fh", options, NULL)) >= 0) {
-		if (opt == 'o')
-			a->output = optarg;
-		else if (opt == 'f')
-			a->force = true;
-		else if (opt == 'p')
-			a->password_dir = optarg;
-		else if (opt == 'C')
-			a->ca_file = optarg;
-		else if (opt == 'O')
-			a->offline = true;
-		else if (opt == 'h')
-			return fputs(help, stdout), 1;
-		else
-			return cli_usage_error("see 'upsagent import-upsd --help'");
-	}
-	if (argc - optind > 1)
-		return cli_usage_error("import-upsd takes one directory");
-	if (optind < argc)
-		*dir = argv[optind];
-	if (a->password_dir[0] != '/')
-		return cli_usage_error("--password-dir must be an absolute path");
-	if (a->ca_file && (a->ca_file[0] != '/' || a->offline))
-		return cli_usage_error("--ca-file: an absolute path, and not with --offline");
-	return 0;
+	return import_args_parse(argc, argv, help, "directory", a, dir);
 }
 
 static int paths_make(const char *dir, struct upsd_paths *p)

@@ -51,51 +51,10 @@ static const char help[] =
 
 static int import_parse(int argc, char **argv, struct import_args *a)
 {
-	static const struct option options[] = {
-	    {"output", required_argument, NULL, 'o'},
-	    {"force", no_argument, NULL, 'f'},
-	    {"password-dir", required_argument, NULL, 'p'},
-	    {"upssched", required_argument, NULL, 's'},
-	    {"ca-file", required_argument, NULL, 'C'},
-	    {"offline", no_argument, NULL, 'O'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
-	int opt;
-
 	*a = (struct import_args){.input = UPSMON_CONF_DEFAULT,
 				  .password_dir = PASSWORD_DIR_DEFAULT,
 				  .upssched = UPSSCHED_CONF_DEFAULT};
-	while ((opt = getopt_long(argc, argv, "o:fh", options, NULL)) >= 0) {
-		if (opt == 'o')
-			a->output = optarg;
-		else if (opt == 'f')
-			a->force = true;
-		else if (opt == 'p')
-			a->password_dir = optarg;
-		else if (opt == 's')
-			a->upssched = optarg;
-		else if (opt == 'C')
-			a->ca_file = optarg;
-		else if (opt == 'O')
-			a->offline = true;
-		else if (opt == 'h')
-			return fputs(help, stdout), 1;
-		else
-			return cli_usage_error("see 'upsagent import-upsmon --help'");
-	}
-	if (argc - optind > 1)
-		return cli_usage_error("import-upsmon takes one file");
-	if (optind < argc)
-		a->input = argv[optind];
-	if (a->password_dir[0] != '/')
-		return cli_usage_error("--password-dir must be an absolute path");
-	if (a->ca_file && a->ca_file[0] != '/')
-		return cli_usage_error("--ca-file must be an absolute path: the configuration "
-				       "names it");
-	if (a->ca_file && a->offline)
-		return cli_usage_error("--ca-file is for the probes, which --offline skips");
-	return 0;
+	return import_args_parse(argc, argv, help, "file", a, &a->input);
 }
 
 static int import_run(const struct import_args *a, struct import_files *f)
